@@ -1,0 +1,104 @@
+# darknet: build with `make`, test with `make test`, try it with `make demo`.
+# Switches: GPU=0/1 CUDNN=0/1 OPENCV=0/1 OPENBLAS=1/0 DEBUG=0/1 SANITIZE=0/1
+GPU      ?= 0
+CUDNN    ?= 0
+OPENCV   ?= 0
+OPENBLAS ?= 1
+DEBUG    ?= 0
+SANITIZE ?= 0
+# -march=native: darknet is built where it runs; set ARCH= for a portable build.
+ARCH     ?= -march=native
+
+CC       ?= gcc
+CXX      ?= g++
+NVCC     ?= nvcc
+BUILD    ?= build
+# Separate build trees per configuration so switching flags never mixes objects.
+ifeq ($(SANITIZE),1)
+BUILD    := $(BUILD)-sanitize
+endif
+
+INCLUDES := -Iinclude $(addprefix -Isrc/,core ops layers detect data cli)
+CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -pthread $(INCLUDES) -MMD -MP
+LDLIBS   := -lm -pthread
+
+ifeq ($(DEBUG),1)
+CFLAGS   += -O0 -g
+else
+CFLAGS   += -O3 $(ARCH) -fno-math-errno
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS   += -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+ifeq ($(OPENBLAS),1)
+CFLAGS   += -DDN_OPENBLAS -I/usr/include/x86_64-linux-gnu/openblas-pthread
+LDLIBS   += -lopenblas
+endif
+ifeq ($(OPENCV),1)
+CFLAGS   += -DDN_OPENCV
+LDLIBS   += $(shell pkg-config --libs opencv4 2>/dev/null)
+endif
+ifeq ($(GPU),1)
+CFLAGS   += -DDN_GPU -I/usr/local/cuda/include
+LDLIBS   += -L/usr/local/cuda/lib64 -lcudart -lcublas
+CU_SRC   := $(wildcard src/cuda/*.cu)
+endif
+ifeq ($(CUDNN),1)
+CFLAGS   += -DDN_CUDNN
+LDLIBS   += -lcudnn
+endif
+
+LIB_SRC  := $(wildcard src/core/*.c src/ops/*.c src/layers/*.c src/detect/*.c src/data/*.c)
+CLI_SRC  := $(wildcard src/cli/*.c)
+TEST_SRC := $(wildcard tests/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all deps test demo bench clean
+all: darknet $(BUILD)/libdarknet.a $(BUILD)/libdarknet.so
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/%.o: %.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) -O3 -Xcompiler -fPIC $(INCLUDES) -c $< -o $@
+
+$(BUILD)/libdarknet.a: $(LIB_OBJ)
+	ar rcs $@ $^
+$(BUILD)/libdarknet.so: $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) $^ -o $@ $(LDLIBS)
+$(BUILD)/darknet: $(CLI_OBJ) $(BUILD)/libdarknet.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+darknet: $(BUILD)/darknet
+	@[ "$(SANITIZE)" = 1 ] || cp $< $@
+
+$(BUILD)/run_tests: $(TEST_OBJ) $(BUILD)/libdarknet.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# OpenCV's darknet reader, for the cross-check test (skipped when not installed)
+$(BUILD)/opencv_check: tests/opencv/opencv_check.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) -O2 -std=c++17 $< -o $@ $(shell pkg-config --cflags --libs opencv4)
+
+deps:
+	@scripts/install_deps.sh
+
+# The whole suite: unit tests, then the CLI and OpenCV cross-check scripts.
+test: deps
+	@$(MAKE) --no-print-directory darknet $(BUILD)/run_tests
+	@if pkg-config --exists opencv4; then $(MAKE) --no-print-directory $(BUILD)/opencv_check; fi
+	@DARKNET=$(BUILD)/darknet OPENCV_CHECK=$(BUILD)/opencv_check tests/run_all.sh $(BUILD)/run_tests
+
+demo: deps darknet
+	@scripts/demo.sh
+
+bench: deps darknet
+	@scripts/bench_resnet18.sh
+
+clean:
+	rm -rf build build-sanitize darknet
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

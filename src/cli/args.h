@@ -1,0 +1,25 @@
+/* args.h: darknet-style command-line flags (-name value, -flag) and positionals.
+ * Every flag a command reads is marked; args_check() then rejects the rest. */
+#ifndef DN_ARGS_H
+#define DN_ARGS_H
+
+typedef struct {
+    int argc;
+    char **argv;
+    unsigned char used[256];
+    int bad;                  /* a flag had a missing or malformed value */
+} args;
+
+void args_init(args *a, int argc, char **argv);
+int arg_flag(args *a, const char *name);
+int arg_int(args *a, const char *name, int def);
+float arg_float(args *a, const char *name, float def);
+const char *arg_str(args *a, const char *name, const char *def);
+/* The i-th argument that is not a flag or a flag's value (NULL if absent).
+ * Call after reading every flag. */
+const char *arg_pos(args *a, int i);
+int arg_count_pos(args *a);
+/* 0 if every argument was understood; else prints what was not and returns -1. */
+int args_check(args *a);
+
+#endif

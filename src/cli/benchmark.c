@@ -1,0 +1,103 @@
+/* benchmark.c: `darknet benchmark CFG`: times forward passes (and with -train
+ * whole training steps) on random input after a warm-up. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "args.h"
+#include "commands.h"
+#include "darknet.h"
+
+const char usage_benchmark[] =
+    "benchmark CFG [-width W] [-height H] [-batch B] [-iters N] [-train] [-threads T]\n"
+    "      time forward passes (and training steps with -train) on random input; the\n"
+    "      last line reads: benchmark forward_ms=F train_ms=T gflops=G\n";
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static float *random_array(size_t n, float lo, float hi)
+{
+    float *x = malloc(n * sizeof *x);
+    if (!x) return NULL;
+    unsigned s = 12345;
+    for (size_t i = 0; i < n; ++i) {
+        s = s * 1103515245u + 12345u;
+        x[i] = lo + (hi - lo) * ((s >> 8) & 0xffff) / 65535.0f;
+    }
+    return x;
+}
+
+/* Mean time of `iters` runs of one forward pass or one training step. */
+static double time_runs(network *net, float *x, float *truth, int iters, int train)
+{
+    for (int i = 0; i < 2; ++i) /* warm-up: page faults, caches, thread start */
+        train ? (void)train_network_step(net, x, truth) : (void)network_predict(net, x);
+    double t0 = now_ms();
+    for (int i = 0; i < iters; ++i)
+        train ? (void)train_network_step(net, x, truth) : (void)network_predict(net, x);
+    return (now_ms() - t0) / iters;
+}
+
+static network *prepare(const char *cfg, int trainable, int w, int h, int batch)
+{
+    network *net = trainable ? load_network(cfg, NULL, 1) : load_network_frozen(cfg, NULL);
+    if (!net) return NULL;
+    set_subdivisions_network(net, 1);
+    set_batch_network(net, batch);
+    if ((w || h) && resize_network(net, w ? w : network_width(net), h ? h : network_height(net))) {
+        free_network(net);
+        return NULL;
+    }
+    return net;
+}
+
+int run_benchmark(int argc, char **argv)
+{
+    args a;
+    args_init(&a, argc, argv);
+    int w = arg_int(&a, "-width", 0), h = arg_int(&a, "-height", 0);
+    int batch = arg_int(&a, "-batch", 1), iters = arg_int(&a, "-iters", 10);
+    int train = arg_flag(&a, "-train"), threads = arg_int(&a, "-threads", 0);
+    const char *cfg = arg_pos(&a, 0);
+    if (!cfg || arg_count_pos(&a) != 1 || args_check(&a) || batch < 1 || iters < 1 || w < 0 || h < 0)
+        return usage_error("benchmark");
+    dn_set_threads(threads);
+
+    network *net = prepare(cfg, 0, w, h, batch);
+    if (!net) {
+        fprintf(stderr, "darknet benchmark: %s\n", dn_last_error());
+        return 1;
+    }
+    size_t n_in = (size_t)batch * network_inputs(net);
+    float *x = random_array(n_in, 0, 1);
+    double flops = network_flops(net) * batch;
+    printf("%s: %d x %d x %d, batch %d, %.2f GFLOPs per forward\n", cfg, network_width(net),
+           network_height(net), network_channels(net), batch, flops / 1e9);
+    double fwd = time_runs(net, x, NULL, iters, 0);
+    printf("forward: %.2f ms (%.1f images/s)\n", fwd, batch * 1e3 / fwd);
+    free_network(net);
+
+    double step = 0;
+    if (train) {
+        net = prepare(cfg, 1, w, h, batch);
+        if (!net) {
+            fprintf(stderr, "darknet benchmark: %s\n", dn_last_error());
+            free(x);
+            return 1;
+        }
+        float *truth = random_array((size_t)batch * (network_truths(net) + 1), 0, 1);
+        step = time_runs(net, x, truth, iters, 1);
+        printf("train step: %.2f ms (%.1f images/s)\n", step, batch * 1e3 / step);
+        free(truth);
+        free_network(net);
+    }
+    free(x);
+    printf("benchmark forward_ms=%.3f train_ms=%.3f gflops=%.2f\n", fwd, step, flops / fwd / 1e6);
+    return 0;
+}

@@ -1,0 +1,21 @@
+/* commands.h: the darknet command families. Each takes the arguments after
+ * its own name and returns the process exit code. */
+#ifndef DN_COMMANDS_H
+#define DN_COMMANDS_H
+
+typedef struct {
+    const char *name;
+    const char *usage;        /* printed for -h and on a wrong argument */
+    int (*run)(int argc, char **argv);
+} command;
+
+int run_benchmark(int argc, char **argv);
+int run_partial(int argc, char **argv);
+
+extern const char usage_benchmark[];
+extern const char usage_partial[];
+
+/* Prints the usage of `name` to stderr; returns 2 (exit code for a usage error). */
+int usage_error(const char *name);
+
+#endif

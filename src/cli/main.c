@@ -1,0 +1,55 @@
+/* main.c: the `darknet` command: dispatches to a command family. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "darknet.h"
+
+static const command commands[] = {
+    {"benchmark", usage_benchmark, run_benchmark},
+    {"partial", usage_partial, run_partial},
+};
+enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
+
+static void print_overview(FILE *out)
+{
+    fprintf(out, "usage: darknet COMMAND [ARGS]   (darknet COMMAND -h for one command)\n\ncommands:\n");
+    for (int i = 0; i < N_COMMANDS; ++i) fprintf(out, "  %s", commands[i].usage);
+}
+
+int usage_error(const char *name)
+{
+    for (int i = 0; i < N_COMMANDS; ++i)
+        if (!strcmp(commands[i].name, name)) fprintf(stderr, "usage: darknet %s", commands[i].usage);
+    return 2;
+}
+
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; ++i)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") || !strcmp(argv[i], "help")) return 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_overview(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        print_overview(stdout);
+        return 0;
+    }
+    for (int i = 0; i < N_COMMANDS; ++i) {
+        if (strcmp(argv[1], commands[i].name)) continue;
+        if (wants_help(argc - 2, argv + 2)) {
+            printf("usage: darknet %s", commands[i].usage);
+            return 0;
+        }
+        return commands[i].run(argc - 2, argv + 2);
+    }
+    fprintf(stderr, "darknet: unknown command '%s'\n", argv[1]);
+    print_overview(stderr);
+    return 2;
+}

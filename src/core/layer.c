@@ -1,0 +1,68 @@
+/* layer.c: helpers every layer file uses, and the public layer accessors. */
+#include "layer.h"
+
+#include <stdlib.h>
+
+#include "errors.h"
+#include "network.h"
+
+static float *own(layer *l, int n)
+{
+    if (l->n_owned == (int)(sizeof l->owned / sizeof l->owned[0])) {
+        dn_error("layer %d: too many tensors", l->index);
+        return NULL;
+    }
+    float *x = dn_calloc((size_t)n, sizeof(float));
+    if (x) l->owned[l->n_owned++] = x;
+    return x;
+}
+
+float *layer_add_param(layer *l, const network *net, int n, int decay)
+{
+    if (l->n_params == (int)(sizeof l->params / sizeof l->params[0])) {
+        dn_error("layer %d: too many parameter tensors", l->index);
+        return NULL;
+    }
+    float *val = own(l, n);
+    float *grad = net->trainable ? own(l, n) : NULL;
+    if (!val || (net->trainable && !grad)) return NULL;
+    l->params[l->n_params++] = (param){val, grad, n, decay};
+    return val;
+}
+
+float *layer_add_buffer(layer *l, int n) { return own(l, n); }
+
+void layer_store(layer *l, float *val, int n)
+{
+    if (l->n_stored == (int)(sizeof l->stored / sizeof l->stored[0])) {
+        dn_error("layer %d: too many stored tensors", l->index);
+        return;
+    }
+    l->stored[l->n_stored] = val;
+    l->stored_n[l->n_stored] = n;
+    l->n_stored++;
+}
+
+int resolve_layer_index(const layer *l, cfg_section *s, const char *key, int ref)
+{
+    int idx = ref < 0 ? l->index + ref : ref;
+    if (idx < 0 || idx >= l->index) {
+        cfg_fail(s, key, "layer %d refers to layer %d, which %s", l->index, idx,
+                 idx < 0 ? "does not exist" : "is not before it");
+        return -1;
+    }
+    return idx;
+}
+
+const char *layer_type_name(const layer *l) { return l->ops->name; }
+float *layer_output(const layer *l) { return l->output; }
+float *layer_delta(const layer *l) { return l->delta; }
+int layer_outputs(const layer *l) { return l->outputs; }
+float layer_cost(const layer *l) { return l->cost; }
+
+void layer_shape(const layer *l, int *w, int *h, int *c)
+{
+    if (w) *w = l->out_w;
+    if (h) *h = l->out_h;
+    if (c) *c = l->out_c;
+}

@@ -1,0 +1,90 @@
+/* layer.h: the common layer struct and the functions each layer type provides.
+ *
+ * Sign convention (the one place it is stated): `delta` holds the NEGATIVE
+ * gradient of the total loss with respect to a layer's output, summed over the
+ * images of the batch. Backward functions ADD into the delta of the layers they
+ * read, never overwrite: several consumers (a [shortcut], a [route], a loss
+ * layer) may feed one layer. A parameter's `grad` accumulates the negative
+ * gradient summed over all images since the last update; the optimiser adds
+ * lr/batch times it (see optimizer.c). */
+#ifndef DN_LAYER_H
+#define DN_LAYER_H
+
+#include <stddef.h>
+
+#include "cfg.h"
+#include "darknet.h"
+
+typedef struct network network;
+
+/* A tensor the optimiser updates. `grad` doubles as the momentum buffer. */
+typedef struct {
+    float *val;
+    float *grad;
+    int n;
+    int decay;          /* weight decay applies (weights yes; biases, scales no) */
+} param;
+
+typedef struct layer_ops layer_ops;
+
+struct layer {
+    const layer_ops *ops;
+    int index;
+    int cfg_line;
+    int batch;
+    int w, h, c;                   /* input shape (the previous layer's output) */
+    int out_w, out_h, out_c;
+    int inputs, outputs;           /* per image */
+    float *output;                 /* batch*outputs */
+    float *delta;                  /* batch*outputs; NULL in inference-only networks */
+    float cost;                    /* loss of the last forward (sum over the batch) */
+    int truths;                    /* truth floats per image this layer reads (0: none) */
+    param params[4];               /* owned trainable tensors */
+    int n_params;
+    float *stored[6];              /* tensors of the weights file, in its order */
+    int stored_n[6];
+    int n_stored;
+    float *owned[10];              /* allocations made by layer_add_param/_buffer */
+    int n_owned;
+    size_t workspace;              /* scratch floats needed from net->workspace */
+    double flops;                  /* per image, forward */
+    void *priv;                    /* the type's own state, owned by its file */
+};
+
+/* What a layer type provides. Only name, parse, setup and forward are required. */
+struct layer_ops {
+    const char *name;              /* cfg section name */
+    const char *alias;             /* darknet's short name ([conv], [max], ...) or NULL */
+    /* Reads the section's keys into l->priv and creates the parameters.
+     * l->w,h,c and l->batch are set. Returns 0 or -1 (error recorded). */
+    int (*parse)(layer *l, cfg_section *s, network *net);
+    /* Computes out_w/h/c, outputs, workspace, flops from the input shape and
+     * (re)allocates shape-dependent state. Called after parse and whenever the
+     * batch or input size changes. Returns 0 or -1. */
+    int (*setup)(layer *l, network *net);
+    void (*forward)(layer *l, network *net);
+    void (*backward)(layer *l, network *net);
+    /* Frees l->priv and anything it points to. */
+    void (*free_priv)(layer *l);
+    /* Extra darknet keys this type accepts but does not act on (NULL-terminated). */
+    const char *const *ignored_keys;
+};
+
+/* registry.c */
+const layer_ops *find_layer_ops(const char *section_name);
+void registered_layer_names(char *buf, size_t size);
+
+/* Helpers for layer files. */
+/* Allocates a zeroed tensor of n floats that the optimiser updates (with a
+ * gradient buffer); returns it or NULL. Add it to the weights file with
+ * layer_store(). */
+float *layer_add_param(layer *l, const network *net, int n, int decay);
+/* Allocates a tensor that is stored but not trained (batch-norm statistics). */
+float *layer_add_buffer(layer *l, int n);
+/* Appends a tensor to the layer's weights-file record. */
+void layer_store(layer *l, float *val, int n);
+/* Resolves a darknet layer reference (negative: relative to l) into an index
+ * below l->index; records a cfg error on `key` and returns -1 when out of range. */
+int resolve_layer_index(const layer *l, cfg_section *s, const char *key, int ref);
+
+#endif

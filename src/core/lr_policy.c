@@ -1,0 +1,77 @@
+#include "lr_policy.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const policy_names[] = {"constant", "steps", "step", "poly", "cosine", "exp", NULL};
+
+int lr_schedule_parse(lr_schedule *s, cfg_section *net)
+{
+    memset(s, 0, sizeof *s);
+    s->base = cfg_float_range(net, "learning_rate", 0.001f, 0, 100);
+    s->min = cfg_float_range(net, "learning_rate_min", 0, 0, 100);
+    s->burn_in = cfg_int_range(net, "burn_in", 0, 0, 1 << 30);
+    s->power = cfg_float(net, "power", 4);
+    s->max_batches = cfg_int_range(net, "max_batches", 0, 0, 1 << 30);
+    s->policy = (lr_policy)cfg_enum(net, "policy", policy_names, LR_CONSTANT);
+    switch (s->policy) {
+    case LR_STEPS: {
+        s->n_steps = cfg_int_list(net, "steps", &s->steps);
+        int n_scales = cfg_float_list(net, "scales", &s->scales);
+        if (s->n_steps <= 0) return cfg_fail(net, "steps", "policy=steps needs steps=");
+        if (n_scales != s->n_steps)
+            return cfg_fail(net, "scales", "needs one scale per step (%d steps)", s->n_steps);
+        for (int i = 1; i < s->n_steps; ++i)
+            if (s->steps[i] < s->steps[i - 1])
+                return cfg_fail(net, "steps", "steps must be in increasing order");
+        break;
+    }
+    case LR_STEP:
+        s->step = cfg_int_range(net, "step", 1, 1, 1 << 30);
+        s->scale = cfg_float(net, "scale", 1);
+        break;
+    case LR_EXP:
+        s->gamma = cfg_float(net, "gamma", 1);
+        break;
+    case LR_POLY:
+    case LR_COSINE:
+        if (s->max_batches <= 0) return cfg_fail(net, "policy", "needs max_batches > 0");
+        break;
+    case LR_CONSTANT:
+        break;
+    }
+    return cfg_failed(net) ? -1 : 0;
+}
+
+float lr_at(const lr_schedule *s, int it)
+{
+    if (it < s->burn_in) return s->base * powf((float)it / s->burn_in, s->power);
+    switch (s->policy) {
+    case LR_STEPS: {
+        float rate = s->base;
+        for (int i = 0; i < s->n_steps && s->steps[i] <= it; ++i) rate *= s->scales[i];
+        return rate;
+    }
+    case LR_STEP: return s->base * powf(s->scale, (float)(it / s->step));
+    case LR_EXP: return s->base * powf(s->gamma, (float)it);
+    case LR_POLY: {
+        float left = 1.0f - (float)it / s->max_batches;
+        return left > 0 ? s->base * powf(left, s->power) : 0;
+    }
+    case LR_COSINE: {
+        float t = it < s->max_batches ? (float)it / s->max_batches : 1.0f;
+        return s->min + 0.5f * (s->base - s->min) * (1.0f + cosf(3.14159265358979f * t));
+    }
+    case LR_CONSTANT: break;
+    }
+    return s->base;
+}
+
+void lr_schedule_free(lr_schedule *s)
+{
+    free(s->steps);
+    free(s->scales);
+    s->steps = NULL;
+    s->scales = NULL;
+}

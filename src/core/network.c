@@ -1,0 +1,174 @@
+/* network.c: running a built network: forward, backward, update, the training
+ * step, resizing, and the public accessors. */
+#include "network.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blas.h"
+#include "errors.h"
+
+static void set_layer_input_shape(network *net, int i)
+{
+    layer *l = &net->layers[i];
+    l->batch = net->batch;
+    l->w = i ? net->layers[i - 1].out_w : net->w;
+    l->h = i ? net->layers[i - 1].out_h : net->h;
+    l->c = i ? net->layers[i - 1].out_c : net->c;
+    l->inputs = l->w * l->h * l->c;
+}
+
+int network_setup_layers(network *net, int first)
+{
+    for (int i = first; i < net->n; ++i) {
+        layer *l = &net->layers[i];
+        set_layer_input_shape(net, i);
+        if (l->ops->setup(l, net)) return -1;
+        if (l->out_w < 1 || l->out_h < 1 || l->out_c < 1)
+            return dn_error("layer %d ([%s]) has an empty output (%d x %d x %d) for input %d x %d x %d",
+                            i, l->ops->name, l->out_w, l->out_h, l->out_c, l->w, l->h, l->c);
+        l->outputs = l->out_w * l->out_h * l->out_c;
+        size_t n = (size_t)l->batch * l->outputs;
+        float *out = dn_realloc(l->output, n, sizeof(float));
+        if (!out) return -1;
+        l->output = out;
+        memset(l->output, 0, n * sizeof(float));
+        if (net->trainable) {
+            float *d = dn_realloc(l->delta, n, sizeof(float));
+            if (!d) return -1;
+            l->delta = d;
+            memset(l->delta, 0, n * sizeof(float));
+        }
+        if (l->workspace > net->workspace_size) {
+            float *ws = dn_realloc(net->workspace, l->workspace, sizeof(float));
+            if (!ws) return -1;
+            net->workspace = ws;
+            net->workspace_size = l->workspace;
+        }
+    }
+    return 0;
+}
+
+void forward_network(network *net, const float *input)
+{
+    net->input = (float *)input; /* layers never write into their input */
+    net->input_delta = NULL;
+    for (int i = 0; i < net->n; ++i) {
+        layer *l = &net->layers[i];
+        if (l->delta) memset(l->delta, 0, (size_t)l->batch * l->outputs * sizeof(float));
+        l->cost = 0;
+        l->ops->forward(l, net);
+        net->input = l->output;
+        net->input_delta = l->delta;
+    }
+}
+
+void backward_network(network *net, const float *input)
+{
+    for (int i = net->n - 1; i >= 0; --i) {
+        layer *l = &net->layers[i];
+        net->input = i ? net->layers[i - 1].output : (float *)input;
+        net->input_delta = i ? net->layers[i - 1].delta : net->input_grad;
+        if (l->ops->backward) l->ops->backward(l, net);
+    }
+}
+
+/* darknet's SGD: the gradient buffer accumulates the negative gradient summed
+ * over the batch, so it is scaled by lr/batch; after the step it keeps
+ * momentum times the update, which the next batch adds to. */
+void update_network(network *net)
+{
+    float lr = lr_at(&net->lr, net->iteration);
+    float batch = (float)net->batch * net->subdivisions;
+    for (int i = 0; i < net->n; ++i) {
+        layer *l = &net->layers[i];
+        for (int p = 0; p < l->n_params; ++p) {
+            param *q = &l->params[p];
+            if (q->decay) axpy(q->n, -net->decay * batch, q->val, q->grad);
+            axpy(q->n, lr / batch, q->grad, q->val);
+            scal(q->n, net->momentum, q->grad);
+        }
+    }
+}
+
+float network_cost(const network *net)
+{
+    float sum = 0;
+    for (int i = 0; i < net->n; ++i) sum += net->layers[i].cost;
+    return sum;
+}
+
+float *network_predict(network *net, float *input)
+{
+    net->train = 0;
+    net->truth = NULL;
+    forward_network(net, input);
+    return net->layers[net->n - 1].output;
+}
+
+float train_network_step(network *net, const float *input, const float *truth)
+{
+    if (!net->trainable) {
+        dn_error("network %s was built for inference only", net->cfg_path);
+        return NAN;
+    }
+    float total = 0;
+    size_t in_chunk = (size_t)net->batch * net->inputs;
+    size_t truth_chunk = (size_t)net->batch * net->truths;
+    net->train = 1;
+    for (int s = 0; s < net->subdivisions; ++s) {
+        const float *x = input + s * in_chunk;
+        net->truth = truth ? truth + s * truth_chunk : NULL;
+        forward_network(net, x);
+        backward_network(net, x);
+        total += network_cost(net);
+        net->seen += net->batch;
+    }
+    net->iteration++;
+    update_network(net);
+    net->train = 0;
+    net->truth = NULL;
+    return total / (net->batch * net->subdivisions);
+}
+
+int resize_network(network *net, int w, int h)
+{
+    if (w < 1 || h < 1) return dn_error("resize_network: bad size %d x %d", w, h);
+    net->w = w;
+    net->h = h;
+    net->inputs = w * h * net->c;
+    return network_setup_layers(net, 0);
+}
+
+void set_batch_network(network *net, int b)
+{
+    if (b < 1) b = 1;
+    net->batch = b;
+    if (network_setup_layers(net, 0)) dn_warn("set_batch_network: %s", dn_last_error());
+}
+
+void set_subdivisions_network(network *net, int s) { net->subdivisions = s < 1 ? 1 : s; }
+
+int network_inputs(const network *net) { return net->inputs; }
+int network_outputs(const network *net) { return net->layers[net->n - 1].outputs; }
+int network_truths(const network *net) { return net->truths; }
+int network_n_layers(const network *net) { return net->n; }
+layer *network_layer(network *net, int i) { return (i >= 0 && i < net->n) ? &net->layers[i] : NULL; }
+int network_width(const network *net) { return net->w; }
+int network_height(const network *net) { return net->h; }
+int network_channels(const network *net) { return net->c; }
+int network_batch(const network *net) { return net->batch; }
+int network_subdivisions(const network *net) { return net->subdivisions; }
+uint64_t network_seen(const network *net) { return net->seen; }
+int network_iteration(const network *net) { return net->iteration; }
+float network_current_lr(const network *net) { return lr_at(&net->lr, net->iteration); }
+int network_max_batches(const network *net) { return net->lr.max_batches; }
+void network_set_seed(network *net, uint64_t seed) { rng_seed(&net->rng, seed); }
+
+double network_flops(const network *net)
+{
+    double f = 0;
+    for (int i = 0; i < net->n; ++i) f += net->layers[i].flops;
+    return f;
+}

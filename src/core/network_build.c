@@ -1,0 +1,151 @@
+/* network_build.c: turns a cfg file into a network: the [net] section, then
+ * one layer per section through the registry. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "network.h"
+
+/* [net] keys of pjreddie's and AlexeyAB's darknet that this project does not
+ * act on (data augmentation and optimiser variants handled elsewhere or not at all). */
+static const char *const net_ignored[] = {
+    "angle", "saturation", "exposure", "hue", "aspect", "jitter", "flip", "mosaic", "mixup",
+    "cutmix", "blur", "gaussian_noise", "letter_box", "max_crop", "min_crop", "random",
+    "resize", "track", "augment_speed", "sequential_subdivisions", "try_fix_nan",
+    "max_chart_loss", "adam", "B1", "B2", "eps", "time_steps", "notruth", "label_smooth_eps",
+    "mosaic_bound", "contrastive", "unsupervised", "attention", "adversarial_lr",
+    "show_receptive_field", "dynamic_minibatch", "loss_scale", "equidistant_point",
+    "rgb2gray", "optimized_memory", "workspace_size_limit_MB", "center", "max_epochs",
+    "clip", "init_sequential_subdivisions", "batches_per_cycle", "batches_cycle_mult",
+    "num_boxes", "rescore", NULL};
+
+static int parse_net_section(network *net, cfg_section *s)
+{
+    if (strcmp(s->name, "net") && strcmp(s->name, "network"))
+        return dn_error("%s:%d: the first section must be [net], found [%s]", s->file, s->line,
+                        s->name);
+    int batch = cfg_int_range(s, "batch", 1, 1, 1 << 20);
+    net->subdivisions = cfg_int_range(s, "subdivisions", 1, 1, 1 << 20);
+    if (!cfg_failed(s) && batch % net->subdivisions)
+        cfg_fail(s, "subdivisions", "batch=%d is not divisible by subdivisions=%d", batch,
+                 net->subdivisions);
+    net->batch = batch / net->subdivisions;
+    int inputs = cfg_int_range(s, "inputs", 0, 0, INT_MAX);
+    net->w = cfg_int_range(s, "width", inputs ? 1 : 0, 1, 1 << 16);
+    net->h = cfg_int_range(s, "height", inputs ? 1 : 0, 1, 1 << 16);
+    net->c = cfg_int_range(s, "channels", inputs ? inputs : 3, 1, 1 << 16);
+    if (!net->w || !net->h) cfg_fail(s, net->w ? "height" : "width", "is required");
+    net->momentum = cfg_float_range(s, "momentum", 0.9f, 0, 1);
+    net->decay = cfg_float_range(s, "decay", 0.0001f, 0, 1);
+    if (lr_schedule_parse(&net->lr, s)) return -1;
+    if (cfg_failed(s) || cfg_check_unused(s, net_ignored)) return -1;
+    net->inputs = net->w * net->h * net->c;
+    return 0;
+}
+
+static int parse_layer(network *net, int i, cfg_section *s)
+{
+    layer *l = &net->layers[i];
+    l->index = i;
+    l->cfg_line = s->line;
+    l->ops = find_layer_ops(s->name);
+    if (!l->ops) {
+        char known[1024];
+        registered_layer_names(known, sizeof known);
+        return dn_error("%s:%d: unknown section [%s] (known: net, %s)", s->file, s->line, s->name,
+                        known);
+    }
+    l->batch = net->batch;
+    l->w = i ? net->layers[i - 1].out_w : net->w;
+    l->h = i ? net->layers[i - 1].out_h : net->h;
+    l->c = i ? net->layers[i - 1].out_c : net->c;
+    l->inputs = l->w * l->h * l->c;
+    if (l->ops->parse(l, s, net) || cfg_failed(s)) return -1;
+    if (cfg_check_unused(s, l->ops->ignored_keys)) return -1;
+    if (network_setup_layers(net, i)) {
+        /* name the section when setup finds a shape it cannot handle */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", dn_last_error());
+        dn_clear_error();
+        return dn_error("%s:%d: [%s]: %s", s->file, s->line, s->name, msg);
+    }
+    return 0;
+}
+
+network *parse_network_cfg_mode(const char *cfg_path, int trainable)
+{
+    cfg_file *f = cfg_read(cfg_path);
+    if (!f) return NULL;
+    network *net = dn_calloc(1, sizeof *net);
+    if (!net) goto fail;
+    net->trainable = trainable;
+    net->cfg_path = dn_strdup(cfg_path);
+    rng_seed(&net->rng, 0x5eed);
+    if (parse_net_section(net, &f->sections[0])) goto fail;
+    if (f->n_sections < 2) {
+        dn_error("%s: no layers after [net]", cfg_path);
+        goto fail;
+    }
+    net->layers = dn_calloc(f->n_sections - 1, sizeof(layer));
+    if (!net->layers) goto fail;
+    for (int i = 0; i < f->n_sections - 1; ++i) {
+        net->n = i + 1; /* so a failure frees what was built */
+        if (parse_layer(net, i, &f->sections[i + 1])) goto fail;
+    }
+    for (int i = 0; i < net->n; ++i)
+        if (net->layers[i].truths > net->truths) net->truths = net->layers[i].truths;
+    cfg_free(f);
+    return net;
+fail:
+    cfg_free(f);
+    free_network(net);
+    return NULL;
+}
+
+network *parse_network_cfg(const char *cfg_path) { return parse_network_cfg_mode(cfg_path, 1); }
+
+static network *load_mode(const char *cfg, const char *weights, int clear, int trainable)
+{
+    network *net = parse_network_cfg_mode(cfg, trainable);
+    if (!net) return NULL;
+    if (weights && *weights && load_weights(net, weights)) {
+        free_network(net);
+        return NULL;
+    }
+    if (clear) {
+        net->seen = 0;
+        net->iteration = 0;
+    }
+    return net;
+}
+
+network *load_network(const char *cfg, const char *weights, int clear)
+{
+    return load_mode(cfg, weights, clear, 1);
+}
+
+network *load_network_frozen(const char *cfg, const char *weights)
+{
+    return load_mode(cfg, weights, 0, 0);
+}
+
+static void free_layer(layer *l)
+{
+    if (l->ops && l->ops->free_priv) l->ops->free_priv(l);
+    for (int i = 0; i < l->n_owned; ++i) free(l->owned[i]);
+    free(l->output);
+    free(l->delta);
+}
+
+void free_network(network *net)
+{
+    if (!net) return;
+    for (int i = 0; i < net->n; ++i) free_layer(&net->layers[i]);
+    free(net->layers);
+    free(net->workspace);
+    free(net->cfg_path);
+    lr_schedule_free(&net->lr);
+    free(net);
+}

@@ -1,0 +1,151 @@
+/* weights.c: darknet's .weights format (little-endian).
+ * Header: int32 major, minor, revision; then `seen` as uint64 when
+ * major*10+minor >= 2, else uint32. Then each layer's stored tensors in order
+ * (see l->stored). Saving writes a temporary file, fsyncs and renames it, so a
+ * crash leaves the previous file intact. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "network.h"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "weights I/O assumes a little-endian host"
+#endif
+
+enum { MAJOR = 0, MINOR = 2, REVISION = 0 };
+
+static size_t layer_bytes(const layer *l)
+{
+    size_t n = 0;
+    for (int i = 0; i < l->n_stored; ++i) n += (size_t)l->stored_n[i];
+    return n * sizeof(float);
+}
+
+static int clamp_layers(const network *net, int n) { return (n < 0 || n > net->n) ? net->n : n; }
+
+int load_weights_upto(network *net, const char *path, int n_layers)
+{
+    n_layers = clamp_layers(net, n_layers);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return dn_error("cannot open weights file %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(fp), &st)) {
+        fclose(fp);
+        return dn_error("cannot stat weights file %s: %s", path, strerror(errno));
+    }
+    size_t size = (size_t)st.st_size;
+    int32_t ver[3];
+    if (fread(ver, sizeof(int32_t), 3, fp) != 3) {
+        fclose(fp);
+        return dn_error("weights file %s: %zu bytes is too short for the 12-byte header", path, size);
+    }
+    if (ver[0] > 1000 || ver[1] > 1000) {
+        fclose(fp);
+        return dn_error("weights file %s: version %d.%d (transposed layout) is not supported", path,
+                        ver[0], ver[1]);
+    }
+    int wide_seen = ver[0] * 10 + ver[1] >= 2;
+    size_t header = 12 + (wide_seen ? 8 : 4);
+    uint64_t seen = 0;
+    if (wide_seen) {
+        if (fread(&seen, 8, 1, fp) != 1) goto short_header;
+    } else {
+        uint32_t s32;
+        if (fread(&s32, 4, 1, fp) != 1) goto short_header;
+        seen = s32;
+    }
+    /* How many whole layers does the file hold? darknet users load partial files
+     * (e.g. darknet53.conv.74) into full cfgs; a file ending mid-layer or running
+     * past the cfg means the two do not match. */
+    size_t expected = header, full = header;
+    int held = 0;
+    for (int i = 0; i < net->n; ++i) full += layer_bytes(&net->layers[i]);
+    for (int i = 0; i < n_layers; ++i) {
+        size_t next = expected + layer_bytes(&net->layers[i]);
+        if (next > size) break;
+        expected = next;
+        held = i + 1;
+    }
+    if (held < n_layers && (size != expected || held == 0)) {
+        fclose(fp);
+        return dn_error("weights file %s is truncated or does not match %s: it has %zu bytes, "
+                        "which ends inside layer %d ([%s]); %zu bytes were expected for %d layers",
+                        path, net->cfg_path, size, held, net->layers[held].ops->name, full, net->n);
+    }
+    if (n_layers == net->n && size > full) {
+        fclose(fp);
+        return dn_error("weights file %s has %zu bytes, %zu more than the %zu that %s expects: "
+                        "the cfg and the weights do not match",
+                        path, size, size - full, full, net->cfg_path);
+    }
+    for (int i = 0; i < held; ++i) {
+        layer *l = &net->layers[i];
+        for (int t = 0; t < l->n_stored; ++t)
+            if (fread(l->stored[t], sizeof(float), l->stored_n[t], fp) != (size_t)l->stored_n[t]) {
+                fclose(fp);
+                return dn_error("weights file %s: read error in layer %d", path, i);
+            }
+    }
+    fclose(fp);
+    if (held < n_layers)
+        dn_info("weights file %s holds the first %d of %d layers (%zu of %zu bytes); "
+                "the rest keep their initial values", path, held, n_layers, size, full);
+    net->seen = seen;
+    net->iteration = (int)(seen / ((uint64_t)net->batch * net->subdivisions));
+    return 0;
+short_header:
+    fclose(fp);
+    return dn_error("weights file %s: %zu bytes is too short for the %zu-byte header", path, size,
+                    header);
+}
+
+int load_weights(network *net, const char *path) { return load_weights_upto(net, path, -1); }
+
+static int write_all(FILE *fp, const network *net, int n_layers)
+{
+    int32_t ver[3] = {MAJOR, MINOR, REVISION};
+    uint64_t seen = net->seen;
+    if (fwrite(ver, sizeof ver, 1, fp) != 1 || fwrite(&seen, sizeof seen, 1, fp) != 1) return -1;
+    for (int i = 0; i < n_layers; ++i) {
+        const layer *l = &net->layers[i];
+        for (int t = 0; t < l->n_stored; ++t)
+            if (fwrite(l->stored[t], sizeof(float), l->stored_n[t], fp) != (size_t)l->stored_n[t])
+                return -1;
+    }
+    return 0;
+}
+
+int save_weights_upto(const network *net, const char *path, int n_layers)
+{
+    n_layers = clamp_layers(net, n_layers);
+    size_t len = strlen(path);
+    char *tmp = dn_calloc(len + 16, 1);
+    if (!tmp) return -1;
+    snprintf(tmp, len + 16, "%s.tmp%d", path, (int)getpid());
+    FILE *fp = fopen(tmp, "wb");
+    if (!fp) {
+        dn_error("cannot write %s: %s", tmp, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    int bad = write_all(fp, net, n_layers);
+    bad = bad || fflush(fp) || fsync(fileno(fp));
+    int saved_errno = errno;
+    bad = fclose(fp) || bad;
+    if (bad || rename(tmp, path)) {
+        if (!bad) saved_errno = errno;
+        unlink(tmp);
+        dn_error("cannot save weights to %s: %s", path, strerror(saved_errno));
+        free(tmp);
+        return -1;
+    }
+    free(tmp);
+    return 0;
+}
+
+int save_weights(const network *net, const char *path) { return save_weights_upto(net, path, -1); }

@@ -1,0 +1,258 @@
+/* [convolutional]: 2-D convolution with groups (depthwise included), dilation,
+ * rectangular kernels, optional batch norm, an activation, and weight sharing
+ * (share=INDEX uses another layer's weights: one copy, gradients added, one update).
+ * Weights file: biases[n]; if batch_normalize: scales, rolling_mean, rolling_var;
+ * then weights[n][c/groups][size_y][size_x]. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activations.h"
+#include "batchnorm.h"
+#include "blas.h"
+#include "depthwise.h"
+#include "errors.h"
+#include "gemm.h"
+#include "im2col.h"
+#include "network.h"
+
+typedef struct {
+    int filters, groups, batch_normalize, share_index;
+    int size_x, size_y, stride_x, stride_y, pad_x, pad_y, dilation;
+    activation act;
+    float *weights, *biases, *weight_grad, *bias_grad;   /* maybe the sharer's owner's */
+    bn_tensors bn;
+    float *scale_grad;
+    float *pre_act;        /* batch*outputs before the activation, when its gradient needs it */
+    conv_geometry geo;     /* one group of one image */
+    int depthwise, pointwise;
+} conv_state;
+
+extern const layer_ops convolutional_ops;
+
+static const char *const conv_ignored[] = {
+    "binary", "xnor", "bin_output", "flipped", "dot", "antialiasing", "assisted_excitation",
+    "sway", "rotate", "stretch", "stretch_sway", "coordconv", "deform", "cbn", "stopbackward",
+    "train_only_bn", "dont_update", "burnin_update", "use_bin_output", "reverse", NULL};
+
+static int parse_geometry(conv_state *s, cfg_section *sec)
+{
+    int size = cfg_int_range(sec, "size", 1, 1, 1024);
+    s->size_x = cfg_int_range(sec, "size_x", size, 1, 1024);
+    s->size_y = cfg_int_range(sec, "size_y", size, 1, 1024);
+    int stride = cfg_int_range(sec, "stride", 1, 1, 1024);
+    s->stride_x = cfg_int_range(sec, "stride_x", stride, 1, 1024);
+    s->stride_y = cfg_int_range(sec, "stride_y", stride, 1, 1024);
+    s->dilation = cfg_int_range(sec, "dilation", 1, 1, 1024);
+    /* darknet: pad=1 means "same" padding of size/2; padding= sets it directly. */
+    int pad = cfg_int_range(sec, "pad", 0, 0, 1);
+    int padding = cfg_int_range(sec, "padding", 0, 0, 4096);
+    s->pad_x = pad ? s->size_x / 2 * s->dilation : padding;
+    s->pad_y = pad ? s->size_y / 2 * s->dilation : padding;
+    return cfg_failed(sec) ? -1 : 0;
+}
+
+static int share_weights(layer *l, conv_state *s, cfg_section *sec, network *net)
+{
+    int idx = resolve_layer_index(l, sec, cfg_has(sec, "share") ? "share" : "share_index",
+                                  s->share_index);
+    if (idx < 0) return -1;
+    layer *owner = &net->layers[idx];
+    const char *key = cfg_has(sec, "share") ? "share" : "share_index";
+    if (owner->ops != &convolutional_ops)
+        return cfg_fail(sec, key, "layer %d is a [%s], not a [convolutional]", idx, owner->ops->name);
+    conv_state *o = owner->priv;
+    if (o->share_index >= 0)
+        return cfg_fail(sec, key, "layer %d itself shares layer %d's weights; share that one", idx,
+                        o->share_index);
+    if (o->filters != s->filters || o->groups != s->groups || o->size_x != s->size_x ||
+        o->size_y != s->size_y || owner->c != l->c)
+        return cfg_fail(sec, key, "layer %d has a different shape (filters, size, groups or input channels)",
+                        idx);
+    if (s->batch_normalize || o->batch_normalize)
+        return cfg_fail(sec, key, "sharing layers with batch_normalize is not supported "
+                                  "(each level needs its own statistics)");
+    s->share_index = idx;
+    s->weights = o->weights;
+    s->biases = o->biases;
+    s->weight_grad = o->weight_grad;
+    s->bias_grad = o->bias_grad;
+    return 0;
+}
+
+static int alloc_params(layer *l, conv_state *s, network *net)
+{
+    int n = s->filters, nw = n * (l->c / s->groups) * s->size_x * s->size_y;
+    if (!(s->biases = layer_add_param(l, net, n, 0))) return -1;
+    s->bias_grad = l->params[l->n_params - 1].grad;
+    layer_store(l, s->biases, n);
+    if (s->batch_normalize) {
+        if (!(s->bn.scales = layer_add_param(l, net, n, 0))) return -1;
+        s->scale_grad = l->params[l->n_params - 1].grad;
+        if (!(s->bn.rolling_mean = layer_add_buffer(l, n))) return -1;
+        if (!(s->bn.rolling_var = layer_add_buffer(l, n))) return -1;
+        if (!(s->bn.mean = layer_add_buffer(l, n)) || !(s->bn.var = layer_add_buffer(l, n))) return -1;
+        fill(s->bn.scales, n, 1);
+        fill(s->bn.rolling_var, n, 1);
+        layer_store(l, s->bn.scales, n);
+        layer_store(l, s->bn.rolling_mean, n);
+        layer_store(l, s->bn.rolling_var, n);
+        s->bn.biases = s->biases;
+    }
+    if (!(s->weights = layer_add_param(l, net, nw, 1))) return -1;
+    s->weight_grad = l->params[l->n_params - 1].grad;
+    layer_store(l, s->weights, nw);
+    /* He initialisation, as darknet */
+    float scale = sqrtf(2.0f / (nw / n));
+    for (int i = 0; i < nw; ++i) s->weights[i] = scale * rng_normal(&net->rng);
+    return 0;
+}
+
+static int conv_parse(layer *l, cfg_section *sec, network *net)
+{
+    conv_state *s = dn_calloc(1, sizeof *s);
+    if (!s) return -1;
+    l->priv = s;
+    s->filters = cfg_int_range(sec, "filters", 1, 1, 1 << 20);
+    s->groups = cfg_int_range(sec, "groups", 1, 1, 1 << 20);
+    s->batch_normalize = cfg_int_range(sec, "batch_normalize", 0, 0, 1);
+    int act = activation_from_name(cfg_str(sec, "activation", "logistic"));
+    if (act < 0) return cfg_fail(sec, "activation", "unknown activation");
+    s->act = (activation)act;
+    if (parse_geometry(s, sec)) return -1;
+    if (l->c % s->groups || s->filters % s->groups)
+        return cfg_fail(sec, "groups", "input channels (%d) and filters (%d) must both be divisible by groups",
+                        l->c, s->filters);
+    s->share_index = -1;
+    if (cfg_has(sec, "share") || cfg_has(sec, "share_index")) {
+        s->share_index = cfg_int(sec, cfg_has(sec, "share") ? "share" : "share_index", 0);
+        return share_weights(l, s, sec, net);
+    }
+    return alloc_params(l, s, net);
+}
+
+static int conv_setup(layer *l, network *net)
+{
+    conv_state *s = l->priv;
+    int cg = l->c / s->groups;
+    conv_geometry *g = &s->geo;
+    g->c = cg;
+    g->h = l->h;
+    g->w = l->w;
+    g->ksize_y = s->size_y;
+    g->ksize_x = s->size_x;
+    g->stride_y = s->stride_y;
+    g->stride_x = s->stride_x;
+    g->pad_y = s->pad_y;
+    g->pad_x = s->pad_x;
+    g->dilation = s->dilation;
+    g->out_h = (l->h + 2 * s->pad_y - s->dilation * (s->size_y - 1) - 1) / s->stride_y + 1;
+    g->out_w = (l->w + 2 * s->pad_x - s->dilation * (s->size_x - 1) - 1) / s->stride_x + 1;
+    l->out_h = g->out_h;
+    l->out_w = g->out_w;
+    l->out_c = s->filters;
+    s->depthwise = s->groups == l->c && s->filters == l->c && l->c > 1;
+    s->pointwise = s->size_x == 1 && s->size_y == 1 && s->stride_x == 1 && s->stride_y == 1 &&
+                   s->pad_x == 0 && s->pad_y == 0;
+    if (s->depthwise) g->c = l->c;
+    size_t spatial = (size_t)g->out_h * g->out_w;
+    l->workspace = (s->depthwise || s->pointwise) ? 0 : (size_t)cg * s->size_x * s->size_y * spatial;
+    l->flops = 2.0 * s->filters * cg * s->size_x * s->size_y * spatial;
+    size_t n = (size_t)l->batch * s->filters * spatial;
+    if (s->batch_normalize) {
+        s->bn.batch = l->batch;
+        s->bn.channels = s->filters;
+        s->bn.spatial = (int)spatial;
+        if (net->trainable && !(s->bn.x_norm = dn_realloc(s->bn.x_norm, n, sizeof(float)))) return -1;
+    }
+    if (net->trainable && activation_needs_input(s->act) &&
+        !(s->pre_act = dn_realloc(s->pre_act, n, sizeof(float))))
+        return -1;
+    return 0;
+}
+
+static void conv_forward(layer *l, network *net)
+{
+    conv_state *s = l->priv;
+    const conv_geometry *g = &s->geo;
+    int m = s->filters / s->groups, k = g->c * s->size_x * s->size_y, n = g->out_h * g->out_w;
+    if (s->depthwise) {
+        depthwise_forward(net->input, s->weights, l->output, g, l->batch);
+    } else {
+        for (int b = 0; b < l->batch; ++b)
+            for (int gr = 0; gr < s->groups; ++gr) {
+                const float *in = net->input + ((size_t)b * l->c + gr * g->c) * l->h * l->w;
+                float *out = l->output + ((size_t)b * s->filters + gr * m) * n;
+                const float *cols = in;
+                if (!s->pointwise) {
+                    im2col(in, g, net->workspace);
+                    cols = net->workspace;
+                }
+                gemm(0, 0, m, n, k, 1, s->weights + (size_t)gr * m * k, k, cols, n, 0, out, n);
+            }
+    }
+    if (s->batch_normalize)
+        bn_forward(&s->bn, l->output, net->train);
+    else
+        add_bias(l->output, s->biases, l->batch, s->filters, n);
+    if (s->pre_act && net->train) copy(l->output, s->pre_act, (size_t)l->batch * l->outputs);
+    activate_array(l->output, (size_t)l->batch * l->outputs, s->act);
+}
+
+static void conv_backward(layer *l, network *net)
+{
+    conv_state *s = l->priv;
+    const conv_geometry *g = &s->geo;
+    int m = s->filters / s->groups, k = g->c * s->size_x * s->size_y, n = g->out_h * g->out_w;
+    gradient_array(s->pre_act, l->output, (size_t)l->batch * l->outputs, s->act, l->delta);
+    if (s->batch_normalize)
+        bn_backward(&s->bn, l->delta, s->scale_grad, s->bias_grad);
+    else
+        backward_bias(s->bias_grad, l->delta, l->batch, s->filters, n);
+    if (s->depthwise) {
+        depthwise_backward(net->input, s->weights, l->delta, g, l->batch, s->weight_grad,
+                           net->input_delta);
+        return;
+    }
+    for (int b = 0; b < l->batch; ++b)
+        for (int gr = 0; gr < s->groups; ++gr) {
+            const float *in = net->input + ((size_t)b * l->c + gr * g->c) * l->h * l->w;
+            const float *d = l->delta + ((size_t)b * s->filters + gr * m) * n;
+            const float *w = s->weights + (size_t)gr * m * k;
+            const float *cols = in;
+            if (!s->pointwise) {
+                im2col(in, g, net->workspace);
+                cols = net->workspace;
+            }
+            gemm(0, 1, m, k, n, 1, d, n, cols, n, 1, s->weight_grad + (size_t)gr * m * k, k);
+            if (!net->input_delta) continue;
+            float *in_delta = net->input_delta + ((size_t)b * l->c + gr * g->c) * l->h * l->w;
+            if (s->pointwise) {
+                /* beta=1: add to what other consumers of the input put there */
+                gemm(1, 0, k, n, m, 1, w, k, d, n, 1, in_delta, n);
+            } else {
+                gemm(1, 0, k, n, m, 1, w, k, d, n, 0, net->workspace, n);
+                col2im_add(net->workspace, g, in_delta);
+            }
+        }
+}
+
+static void conv_free(layer *l)
+{
+    conv_state *s = l->priv;
+    if (!s) return;
+    free(s->bn.x_norm);
+    free(s->pre_act);
+    free(s);
+}
+
+const layer_ops convolutional_ops = {
+    .name = "convolutional",
+    .alias = "conv",
+    .parse = conv_parse,
+    .setup = conv_setup,
+    .forward = conv_forward,
+    .backward = conv_backward,
+    .free_priv = conv_free,
+    .ignored_keys = conv_ignored,
+};

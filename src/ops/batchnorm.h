@@ -1,0 +1,30 @@
+/* batchnorm.h: batch normalisation over (batch, spatial) per channel.
+ * Layout x[b][c][spatial]. eps is 1e-5 (as AlexeyAB's darknet and PyTorch):
+ * y = (x - mean) / sqrt(var + eps). Training normalises with the biased batch
+ * variance and tracks the unbiased one in the rolling statistics. */
+#ifndef DN_BATCHNORM_H
+#define DN_BATCHNORM_H
+
+#define BN_EPS 1e-5f
+#define BN_ROLLING_MOMENTUM 0.01f
+
+typedef struct {
+    int batch, channels, spatial;
+    float *scales, *biases;             /* per channel (gamma, beta) */
+    float *rolling_mean, *rolling_var;  /* per channel */
+    float *mean, *var;                  /* batch statistics of the last training forward */
+    float *x_norm;                      /* batch*channels*spatial, kept for backward */
+} bn_tensors;
+
+/* In place: y = scales * normalise(x) + biases. train=1 uses and records batch
+ * statistics (and updates the rolling ones); train=0 uses the rolling ones. */
+void bn_forward(const bn_tensors *t, float *x, int train);
+/* delta (in place): from d/dy to d/dx of the training forward; adds the
+ * gradients of scales and biases into scale_grad and bias_grad. */
+void bn_backward(const bn_tensors *t, float *delta, float *scale_grad, float *bias_grad);
+
+/* Adds the bias of each channel to x[b][c][spatial], and its gradient: */
+void add_bias(float *x, const float *bias, int batch, int channels, int spatial);
+void backward_bias(float *bias_grad, const float *delta, int batch, int channels, int spatial);
+
+#endif

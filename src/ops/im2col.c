@@ -1,0 +1,76 @@
+#include "im2col.h"
+
+#include <stddef.h>
+
+#include "threadpool.h"
+
+typedef struct {
+    const conv_geometry *g;
+    const float *src;
+    float *dst;
+} unfold_args;
+
+/* One row of `col` per (channel, ky, kx); whole rows stay on one thread. */
+static void im2col_rows(void *ctx, int r0, int r1)
+{
+    const unfold_args *a = ctx;
+    const conv_geometry *g = a->g;
+    int kk = g->ksize_y * g->ksize_x;
+    for (int r = r0; r < r1; ++r) {
+        int ch = r / kk, ky = (r % kk) / g->ksize_x, kx = r % g->ksize_x;
+        const float *im = a->src + (size_t)ch * g->h * g->w;
+        float *out = a->dst + (size_t)r * g->out_h * g->out_w;
+        for (int oy = 0; oy < g->out_h; ++oy) {
+            int y = oy * g->stride_y - g->pad_y + ky * g->dilation;
+            float *o = out + oy * g->out_w;
+            if (y < 0 || y >= g->h) {
+                for (int ox = 0; ox < g->out_w; ++ox) o[ox] = 0;
+                continue;
+            }
+            const float *row = im + (size_t)y * g->w;
+            int x0 = kx * g->dilation - g->pad_x;
+            for (int ox = 0; ox < g->out_w; ++ox) {
+                int x = ox * g->stride_x + x0;
+                o[ox] = (x >= 0 && x < g->w) ? row[x] : 0;
+            }
+        }
+    }
+}
+
+void im2col(const float *im, const conv_geometry *g, float *col)
+{
+    unfold_args a = {g, im, col};
+    parallel_for(g->c * g->ksize_y * g->ksize_x, 1, im2col_rows, &a);
+}
+
+/* One input channel per task, so no two threads add into the same pixel. */
+static void col2im_channels(void *ctx, int c0, int c1)
+{
+    const unfold_args *a = ctx;
+    const conv_geometry *g = a->g;
+    int kk = g->ksize_y * g->ksize_x;
+    for (int ch = c0; ch < c1; ++ch) {
+        float *im = a->dst + (size_t)ch * g->h * g->w;
+        for (int k = 0; k < kk; ++k) {
+            int ky = k / g->ksize_x, kx = k % g->ksize_x;
+            const float *col = a->src + ((size_t)ch * kk + k) * g->out_h * g->out_w;
+            for (int oy = 0; oy < g->out_h; ++oy) {
+                int y = oy * g->stride_y - g->pad_y + ky * g->dilation;
+                if (y < 0 || y >= g->h) continue;
+                float *row = im + (size_t)y * g->w;
+                const float *c = col + oy * g->out_w;
+                int x0 = kx * g->dilation - g->pad_x;
+                for (int ox = 0; ox < g->out_w; ++ox) {
+                    int x = ox * g->stride_x + x0;
+                    if (x >= 0 && x < g->w) row[x] += c[ox];
+                }
+            }
+        }
+    }
+}
+
+void col2im_add(const float *col, const conv_geometry *g, float *im)
+{
+    unfold_args a = {g, col, im};
+    parallel_for(g->c, 1, col2im_channels, &a);
+}

@@ -1,0 +1,19 @@
+/* im2col.h: unfolds image patches into columns so a convolution is one gemm.
+ * Layout of `col`: rows (channel, ky, kx), columns (out_y, out_x). */
+#ifndef DN_IM2COL_H
+#define DN_IM2COL_H
+
+typedef struct {
+    int c, h, w;              /* input */
+    int ksize_y, ksize_x;
+    int stride_y, stride_x;
+    int pad_y, pad_x;         /* per side, top/left */
+    int dilation;
+    int out_h, out_w;
+} conv_geometry;
+
+void im2col(const float *im, const conv_geometry *g, float *col);
+/* Adds the columns back into the image (the transpose of im2col). */
+void col2im_add(const float *col, const conv_geometry *g, float *im);
+
+#endif

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Runs the unit tests, then the command-line and cross-reader checks, and
+# prints one total "N passed, N failed" line.
+# Usage: tests/run_all.sh BUILD/run_tests   (DARKNET, OPENCV_CHECK from the environment)
+unit="$1"
+dir=$(dirname "$0")
+out=$(mktemp)
+"$unit" | tee "$out"
+for script in "$dir"/cli/*.sh; do
+    [ -f "$script" ] || continue
+    sh "$script" | tee -a "$out"
+done
+passed=$(grep -c '^ok ' "$out")
+failed=$(grep -c '^FAIL ' "$out")
+skipped=$(grep -c '^skip ' "$out")
+rm -f "$out"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]

@@ -1,0 +1,56 @@
+/* test.h: a minimal test harness. TEST(name) { ... } registers a test;
+ * CHECK* record a failure and go on. run_tests [substring] runs them. */
+#ifndef DN_TEST_H
+#define DN_TEST_H
+
+#include <math.h>
+#include <stdio.h>
+
+#include "darknet.h"
+
+typedef void (*test_fn)(void);
+void register_test(const char *name, test_fn fn);
+void test_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define TEST(name)                                                                        \
+    static void name(void);                                                               \
+    __attribute__((constructor)) static void register_##name(void) { register_test(#name, name); } \
+    static void name(void)
+
+#define CHECK(cond)                                                      \
+    do {                                                                 \
+        if (!(cond)) test_fail(__FILE__, __LINE__, "check failed: %s", #cond); \
+    } while (0)
+
+#define CHECK_MSG(cond, ...)                                    \
+    do {                                                        \
+        if (!(cond)) test_fail(__FILE__, __LINE__, __VA_ARGS__); \
+    } while (0)
+
+#define CHECK_NEAR(a, b, tol)                                                                  \
+    do {                                                                                       \
+        double a_ = (a), b_ = (b);                                                             \
+        if (!(fabs(a_ - b_) <= (tol)))                                                         \
+            test_fail(__FILE__, __LINE__, "%s = %.9g, %s = %.9g, differ by more than %g", #a, a_, #b, \
+                      b_, (double)(tol));                                                      \
+    } while (0)
+
+/* ---- helpers (test_util.c) ---- */
+
+/* Writes text to a new temporary file; returns its path (static buffer per call slot). */
+const char *temp_file(const char *text);
+/* Builds a network from cfg text (NULL on error; message in dn_last_error()). */
+network *net_from_text(const char *cfg_text);
+void random_fill(float *x, int n, float lo, float hi, unsigned seed);
+/* Largest |a-b| / max(1, |b|) over n values, reporting the index. */
+double max_rel_diff(const float *a, const float *b, int n, int *where);
+
+/* Gradient check of a whole network on input x: the probe loss is
+ * L = sum_i r_i * output_i of the last layer, r fixed random. Compares the
+ * analytic input gradient and every parameter gradient with central finite
+ * differences (in double over float evaluations). Returns the worst relative
+ * error; prints the first mismatch. */
+double grad_check(network *net, float *x, double eps);
+
+#endif
