@@ -86,6 +86,8 @@ float *layer_delta(const layer *l);            /* batch*outputs floats, or NULL 
 void layer_shape(const layer *l, int *w, int *h, int *c);
 int layer_outputs(const layer *l);             /* per image */
 float layer_cost(const layer *l);              /* loss of the last forward, 0 if none */
+float layer_step_loss(const layer *l);         /* loss per image of the last training step */
+int layer_is_loss(const layer *l);             /* reads truth or reported a loss */
 
 /* ---- detections ([yolo]) ------------------------------------------------- */
 
@@ -102,6 +104,16 @@ typedef struct {
  * last forward, for image 0 of the batch. *num receives the count. */
 detection *get_network_boxes(network *net, float thresh, int *num);
 void free_detections(detection *dets, int n);
+
+/* ---- synthetic data ------------------------------------------------------ */
+
+enum { SYNTH_SHAPE_CLASSES = 4 };
+extern const char *const synth_shape_names[SYNTH_SHAPE_CLASSES];
+/* Image `index` of the toy classification stream `seed`: one shape (square,
+ * circle, triangle, cross) of random size, colour and place on a noisy
+ * background, written as w*h*c floats in [0,1] (NCHW). Deterministic in
+ * (seed, index). Returns its class. */
+int synth_shape_image(uint64_t seed, uint64_t index, int w, int h, int c, float *image);
 
 #ifdef __cplusplus
 }

@@ -11,9 +11,11 @@ typedef struct {
 
 int run_benchmark(int argc, char **argv);
 int run_partial(int argc, char **argv);
+int run_shapes(int argc, char **argv);
 
 extern const char usage_benchmark[];
 extern const char usage_partial[];
+extern const char usage_shapes[];
 
 /* Prints the usage of `name` to stderr; returns 2 (exit code for a usage error). */
 int usage_error(const char *name);

@@ -8,6 +8,7 @@
 static const command commands[] = {
     {"benchmark", usage_benchmark, run_benchmark},
     {"partial", usage_partial, run_partial},
+    {"shapes", usage_shapes, run_shapes},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

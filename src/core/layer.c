@@ -59,6 +59,8 @@ float *layer_output(const layer *l) { return l->output; }
 float *layer_delta(const layer *l) { return l->delta; }
 int layer_outputs(const layer *l) { return l->outputs; }
 float layer_cost(const layer *l) { return l->cost; }
+float layer_step_loss(const layer *l) { return l->step_loss; }
+int layer_is_loss(const layer *l) { return l->truths > 0 || l->step_loss != 0; }
 
 void layer_shape(const layer *l, int *w, int *h, int *c)
 {

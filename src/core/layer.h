@@ -38,6 +38,7 @@ struct layer {
     float *output;                 /* batch*outputs */
     float *delta;                  /* batch*outputs; NULL in inference-only networks */
     float cost;                    /* loss of the last forward (sum over the batch) */
+    float step_loss;               /* loss per image over the last training step */
     int truths;                    /* truth floats per image this layer reads (0: none) */
     param params[4];               /* owned trainable tensors */
     int n_params;

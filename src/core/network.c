@@ -116,12 +116,15 @@ float train_network_step(network *net, const float *input, const float *truth)
     float total = 0;
     size_t in_chunk = (size_t)net->batch * net->inputs;
     size_t truth_chunk = (size_t)net->batch * net->truths;
+    int images = net->batch * net->subdivisions;
     net->train = 1;
+    for (int i = 0; i < net->n; ++i) net->layers[i].step_loss = 0;
     for (int s = 0; s < net->subdivisions; ++s) {
         const float *x = input + s * in_chunk;
         net->truth = truth ? truth + s * truth_chunk : NULL;
         forward_network(net, x);
         backward_network(net, x);
+        for (int i = 0; i < net->n; ++i) net->layers[i].step_loss += net->layers[i].cost / images;
         total += network_cost(net);
         net->seen += net->batch;
     }
@@ -129,7 +132,7 @@ float train_network_step(network *net, const float *input, const float *truth)
     update_network(net);
     net->train = 0;
     net->truth = NULL;
-    return total / (net->batch * net->subdivisions);
+    return total / images;
 }
 
 int resize_network(network *net, int w, int h)

@@ -1,0 +1,114 @@
+/* shapes.c: `darknet shapes CFG`: trains a classifier cfg on the built-in
+ * synthetic shapes stream and reports accuracy on held-out images; the quick
+ * start's first job, and a check that training works on a new machine. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "commands.h"
+#include "darknet.h"
+#include "progress.h"
+
+const char usage_shapes[] =
+    "shapes CFG [-iters N] [-seed S] [-valid N] [-out WEIGHTS]\n"
+    "      train a classifier cfg (ending in a 4-way [softmax]) on generated shape\n"
+    "      images and print held-out accuracy; saves WEIGHTS (default shapes.weights)\n";
+
+typedef struct {
+    network *net;
+    float *x, *truth;
+    int w, h, c, classes;
+} shapes_job;
+
+/* Fills n images of the stream `seed` from `first` on, with one-hot truths. */
+static void fill_batch(shapes_job *j, uint64_t seed, uint64_t first, int n)
+{
+    size_t in = (size_t)j->w * j->h * j->c;
+    memset(j->truth, 0, sizeof(float) * n * j->classes);
+    for (int i = 0; i < n; ++i) {
+        int label = synth_shape_image(seed, first + i, j->w, j->h, j->c, j->x + i * in);
+        j->truth[i * j->classes + label] = 1;
+    }
+}
+
+static float accuracy(shapes_job *j, uint64_t seed, int n)
+{
+    int batch = network_batch(j->net), right = 0, seen = 0;
+    for (int start = 0; start < n; start += batch, seen += batch) {
+        fill_batch(j, seed, start, batch);
+        float *p = network_predict(j->net, j->x);
+        for (int i = 0; i < batch && start + i < n; ++i) {
+            int best = 0;
+            for (int k = 1; k < j->classes; ++k)
+                if (p[i * j->classes + k] > p[i * j->classes + best]) best = k;
+            right += j->truth[i * j->classes + best] == 1;
+        }
+    }
+    return (float)right / n;
+}
+
+int run_shapes(int argc, char **argv)
+{
+    args a;
+    args_init(&a, argc, argv);
+    int iters = arg_int(&a, "-iters", 0), n_valid = arg_int(&a, "-valid", 400);
+    uint64_t seed = (uint64_t)arg_int(&a, "-seed", 1);
+    const char *out = arg_str(&a, "-out", "shapes.weights");
+    const char *cfg = arg_pos(&a, 0);
+    if (!cfg || arg_count_pos(&a) != 1 || args_check(&a) || iters < 0 || n_valid < 1)
+        return usage_error("shapes");
+
+    shapes_job j = {0};
+    j.net = load_network(cfg, NULL, 1);
+    if (!j.net) {
+        fprintf(stderr, "darknet shapes: %s\n", dn_last_error());
+        return 1;
+    }
+    network_set_seed(j.net, seed);
+    j.w = network_width(j.net);
+    j.h = network_height(j.net);
+    j.c = network_channels(j.net);
+    j.classes = network_outputs(j.net);
+    if (j.classes != SYNTH_SHAPE_CLASSES) {
+        fprintf(stderr, "darknet shapes: %s must end in %d outputs (one per shape), not %d\n", cfg,
+                SYNTH_SHAPE_CLASSES, j.classes);
+        free_network(j.net);
+        return 1;
+    }
+    if (!iters) iters = network_max_batches(j.net);
+    int images = network_batch(j.net) * network_subdivisions(j.net);
+    j.x = malloc(sizeof(float) * images * j.w * j.h * j.c);
+    j.truth = malloc(sizeof(float) * images * j.classes);
+    printf("training %s on synthetic shapes (%dx%d, %d classes), %d iterations of %d images\n", cfg,
+           j.w, j.h, j.classes, iters, images);
+    progress p;
+    progress_start(&p, j.net);
+    int status = 0;
+    while (network_iteration(j.net) < iters) {
+        fill_batch(&j, seed, (uint64_t)network_iteration(j.net) * images, images);
+        float loss = train_network_step(j.net, j.x, j.truth);
+        if (loss != loss) {
+            fprintf(stderr, "darknet shapes: the loss is NaN at iteration %d; lower learning_rate\n",
+                    network_iteration(j.net));
+            status = 1;
+            break;
+        }
+        int it = network_iteration(j.net);
+        if (it % 10 == 0 || it == iters) progress_report(&p, j.net, loss);
+    }
+    if (!status) {
+        /* held-out: another stream, never trained on */
+        printf("accuracy: %.3f on %d held-out images\n", accuracy(&j, seed + 1000003, n_valid), n_valid);
+        if (save_weights(j.net, out)) {
+            fprintf(stderr, "darknet shapes: %s\n", dn_last_error());
+            status = 1;
+        } else {
+            printf("saved %s\n", out);
+        }
+    }
+    free(j.x);
+    free(j.truth);
+    free_network(j.net);
+    return status;
+}
