@@ -15,7 +15,7 @@ NVCC     ?= nvcc
 BUILD    ?= build
 # Separate build trees per configuration so switching flags never mixes objects.
 ifeq ($(SANITIZE),1)
-BUILD    := $(BUILD)-sanitize
+override BUILD := $(BUILD)-sanitize
 endif
 
 INCLUDES := -Iinclude $(addprefix -Isrc/,core ops layers detect data cli)

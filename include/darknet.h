@@ -34,6 +34,10 @@ void dn_set_threads(int n);
 network *parse_network_cfg(const char *cfg_path);
 /* cfg plus optional weights (NULL or "" for none); clear=1 resets `seen`. */
 network *load_network(const char *cfg, const char *weights, int clear);
+/* Same, with the random numbers (weight initialisation, dropout, ...) drawn
+ * from `seed`; load_network uses DN_DEFAULT_SEED, so runs repeat by default. */
+#define DN_DEFAULT_SEED 0x5eedULL
+network *load_network_seeded(const char *cfg, const char *weights, int clear, uint64_t seed);
 /* An inference-only network (no deltas or gradient buffers, batch-norm in
  * inference mode): for deployment, benchmarks and frozen teachers. */
 network *load_network_frozen(const char *cfg, const char *weights);
@@ -76,7 +80,6 @@ uint64_t network_seen(const network *net);    /* images trained on */
 int network_iteration(const network *net);    /* optimiser steps taken */
 float network_current_lr(const network *net);
 int network_max_batches(const network *net);
-void network_set_seed(network *net, uint64_t seed);
 /* Floating-point operations of one forward pass per image. */
 double network_flops(const network *net);
 

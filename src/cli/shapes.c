@@ -60,12 +60,11 @@ int run_shapes(int argc, char **argv)
         return usage_error("shapes");
 
     shapes_job j = {0};
-    j.net = load_network(cfg, NULL, 1);
+    j.net = load_network_seeded(cfg, NULL, 1, seed);
     if (!j.net) {
         fprintf(stderr, "darknet shapes: %s\n", dn_last_error());
         return 1;
     }
-    network_set_seed(j.net, seed);
     j.w = network_width(j.net);
     j.h = network_height(j.net);
     j.c = network_channels(j.net);

@@ -167,7 +167,6 @@ uint64_t network_seen(const network *net) { return net->seen; }
 int network_iteration(const network *net) { return net->iteration; }
 float network_current_lr(const network *net) { return lr_at(&net->lr, net->iteration); }
 int network_max_batches(const network *net) { return net->lr.max_batches; }
-void network_set_seed(network *net, uint64_t seed) { rng_seed(&net->rng, seed); }
 
 double network_flops(const network *net)
 {

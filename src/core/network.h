@@ -45,7 +45,7 @@ float network_cost(const network *net);
 
 /* Builds a network; trainable=0 makes an inference-only one (no deltas, no
  * gradient buffers), as a frozen teacher needs. */
-network *parse_network_cfg_mode(const char *cfg_path, int trainable);
+network *parse_network_cfg_mode(const char *cfg_path, int trainable, uint64_t seed);
 /* Re-runs every layer's setup for the current batch and input size and
  * reallocates outputs, deltas and the workspace. Returns 0 or -1. */
 int network_setup_layers(network *net, int first);

@@ -5,9 +5,11 @@
 #include "layer.h"
 
 extern const layer_ops convolutional_ops;
+extern const layer_ops maxpool_ops, avgpool_ops, upsample_ops, route_ops, shortcut_ops;
 
 static const layer_ops *const registry[] = {
     &convolutional_ops,
+    &maxpool_ops, &avgpool_ops, &upsample_ops, &route_ops, &shortcut_ops,
 };
 
 enum { N_TYPES = sizeof registry / sizeof registry[0] };

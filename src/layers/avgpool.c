@@ -1,0 +1,51 @@
+/* [avgpool] ([avg]): global average pooling, w x h x c -> 1 x 1 x c. */
+#include "network.h"
+
+static int avgpool_parse(layer *l, cfg_section *sec, network *net)
+{
+    (void)l;
+    (void)net;
+    return cfg_failed(sec) ? -1 : 0;
+}
+
+static int avgpool_setup(layer *l, network *net)
+{
+    (void)net;
+    l->out_w = 1;
+    l->out_h = 1;
+    l->out_c = l->c;
+    l->workspace = 0;
+    l->flops = (double)l->w * l->h * l->c;
+    return 0;
+}
+
+static void avgpool_forward(layer *l, network *net)
+{
+    int plane = l->w * l->h;
+    for (int p = 0; p < l->batch * l->c; ++p) {
+        const float *in = net->input + (size_t)p * plane;
+        double sum = 0;
+        for (int i = 0; i < plane; ++i) sum += in[i];
+        l->output[p] = (float)(sum / plane);
+    }
+}
+
+static void avgpool_backward(layer *l, network *net)
+{
+    if (!net->input_delta) return;
+    int plane = l->w * l->h;
+    for (int p = 0; p < l->batch * l->c; ++p) {
+        float g = l->delta[p] / plane;
+        float *in_delta = net->input_delta + (size_t)p * plane;
+        for (int i = 0; i < plane; ++i) in_delta[i] += g;
+    }
+}
+
+const layer_ops avgpool_ops = {
+    .name = "avgpool",
+    .alias = "avg",
+    .parse = avgpool_parse,
+    .setup = avgpool_setup,
+    .forward = avgpool_forward,
+    .backward = avgpool_backward,
+};

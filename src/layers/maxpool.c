@@ -1,0 +1,150 @@
+/* [maxpool] ([max]): max over size x size windows with strides stride_x, stride_y.
+ * darknet geometry: `padding` is the TOTAL padding (default size-1), the window of
+ * output (x, y) starts at (x*stride_x - padding/2, y*stride_y - padding/2), and
+ * out_w = (w + padding - size)/stride_x + 1; taps outside the image are ignored.
+ * So size=2 stride=1 keeps the input size (YOLOv3-tiny). Backward routes each
+ * output's delta to the input that won the max. */
+#include <float.h>
+#include <stdlib.h>
+
+#include "errors.h"
+#include "network.h"
+#include "threadpool.h"
+
+typedef struct {
+    int size, stride_x, stride_y, padding;
+    int *argmax;   /* batch*outputs: winning position within its input plane, -1 if none */
+} maxpool_state;
+
+/* out_channels only acts together with maxpool_depth, which is rejected below. */
+static const char *const maxpool_ignored[] = {"out_channels", NULL};
+
+static int reject_nonzero(cfg_section *sec, const char *key)
+{
+    if (cfg_int(sec, key, 0) != 0) return cfg_fail(sec, key, "not supported (only 0)");
+    return 0;
+}
+
+static int maxpool_parse(layer *l, cfg_section *sec, network *net)
+{
+    (void)net;
+    maxpool_state *s = dn_calloc(1, sizeof *s);
+    if (!s) return -1;
+    l->priv = s;
+    /* darknet's defaults: stride 1, size = stride, padding = size-1 */
+    int stride = cfg_int_range(sec, "stride", 1, 1, 1024);
+    s->stride_x = cfg_int_range(sec, "stride_x", stride, 1, 1024);
+    s->stride_y = cfg_int_range(sec, "stride_y", stride, 1, 1024);
+    s->size = cfg_int_range(sec, "size", stride, 1, 1024);
+    s->padding = cfg_int_range(sec, "padding", s->size - 1, 0, 4096);
+    reject_nonzero(sec, "maxpool_depth");
+    reject_nonzero(sec, "antialiasing");
+    reject_nonzero(sec, "maxpool_zero_nonmax");
+    return cfg_failed(sec) ? -1 : 0;
+}
+
+static int maxpool_setup(layer *l, network *net)
+{
+    maxpool_state *s = l->priv;
+    l->out_w = (l->w + s->padding - s->size) / s->stride_x + 1;
+    l->out_h = (l->h + s->padding - s->size) / s->stride_y + 1;
+    l->out_c = l->c;
+    l->workspace = 0;
+    l->flops = (double)l->out_w * l->out_h * l->out_c * s->size * s->size;
+    if (l->out_w < 1 || l->out_h < 1) return 0; /* the caller reports the empty output */
+    if (net->trainable) {
+        size_t n = (size_t)l->batch * l->out_w * l->out_h * l->out_c;
+        int *a = dn_realloc(s->argmax, n, sizeof(int));
+        if (!a) return -1;
+        s->argmax = a;
+    }
+    return 0;
+}
+
+typedef struct {
+    const layer *l;
+    const float *in;
+} pool_job;
+
+/* Planes [start, end) of batch*c. */
+static void forward_planes(void *ctx, int start, int end)
+{
+    const pool_job *j = ctx;
+    const layer *l = j->l;
+    const maxpool_state *s = l->priv;
+    int off = -(s->padding / 2), ow = l->out_w, oh = l->out_h;
+    for (int p = start; p < end; ++p) {
+        const float *in = j->in + (size_t)p * l->w * l->h;
+        float *out = l->output + (size_t)p * ow * oh;
+        int *arg = s->argmax ? s->argmax + (size_t)p * ow * oh : NULL;
+        for (int y = 0; y < oh; ++y)
+            for (int x = 0; x < ow; ++x) {
+                float best = -FLT_MAX;
+                int where = -1;
+                for (int ky = 0; ky < s->size; ++ky) {
+                    int iy = y * s->stride_y + off + ky;
+                    if (iy < 0 || iy >= l->h) continue;
+                    for (int kx = 0; kx < s->size; ++kx) {
+                        int ix = x * s->stride_x + off + kx;
+                        if (ix < 0 || ix >= l->w) continue;
+                        float v = in[iy * l->w + ix];
+                        if (where < 0 || v > best) {
+                            best = v;
+                            where = iy * l->w + ix;
+                        }
+                    }
+                }
+                /* a window wholly in the padding (only with padding > size-1) gives 0 */
+                out[y * ow + x] = where < 0 ? 0 : best;
+                if (arg) arg[y * ow + x] = where;
+            }
+    }
+}
+
+static int plane_grain(const layer *l, int window)
+{
+    /* about 64k window taps per task so small maps stay on one thread */
+    long per_plane = (long)l->out_w * l->out_h * window;
+    long g = 65536 / (per_plane > 0 ? per_plane : 1);
+    return g < 1 ? 1 : (int)g;
+}
+
+static void maxpool_forward(layer *l, network *net)
+{
+    maxpool_state *s = l->priv;
+    pool_job j = {l, net->input};
+    parallel_for(l->batch * l->c, plane_grain(l, s->size * s->size), forward_planes, &j);
+}
+
+static void maxpool_backward(layer *l, network *net)
+{
+    maxpool_state *s = l->priv;
+    if (!net->input_delta || !s->argmax) return;
+    size_t plane_out = (size_t)l->out_w * l->out_h, plane_in = (size_t)l->w * l->h;
+    for (int p = 0; p < l->batch * l->c; ++p) {
+        const int *arg = s->argmax + p * plane_out;
+        const float *d = l->delta + p * plane_out;
+        float *in_delta = net->input_delta + p * plane_in;
+        for (size_t o = 0; o < plane_out; ++o)
+            if (arg[o] >= 0) in_delta[arg[o]] += d[o];
+    }
+}
+
+static void maxpool_free(layer *l)
+{
+    maxpool_state *s = l->priv;
+    if (!s) return;
+    free(s->argmax);
+    free(s);
+}
+
+const layer_ops maxpool_ops = {
+    .name = "maxpool",
+    .alias = "max",
+    .parse = maxpool_parse,
+    .setup = maxpool_setup,
+    .forward = maxpool_forward,
+    .backward = maxpool_backward,
+    .free_priv = maxpool_free,
+    .ignored_keys = maxpool_ignored,
+};
