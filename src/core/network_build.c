@@ -74,7 +74,7 @@ static int parse_layer(network *net, int i, cfg_section *s)
     return 0;
 }
 
-network *parse_network_cfg_mode(const char *cfg_path, int trainable)
+network *parse_network_cfg_mode(const char *cfg_path, int trainable, uint64_t seed)
 {
     cfg_file *f = cfg_read(cfg_path);
     if (!f) return NULL;
@@ -82,7 +82,7 @@ network *parse_network_cfg_mode(const char *cfg_path, int trainable)
     if (!net) goto fail;
     net->trainable = trainable;
     net->cfg_path = dn_strdup(cfg_path);
-    rng_seed(&net->rng, 0x5eed);
+    rng_seed(&net->rng, seed);
     if (parse_net_section(net, &f->sections[0])) goto fail;
     if (f->n_sections < 2) {
         dn_error("%s: no layers after [net]", cfg_path);
@@ -104,11 +104,19 @@ fail:
     return NULL;
 }
 
-network *parse_network_cfg(const char *cfg_path) { return parse_network_cfg_mode(cfg_path, 1); }
-
-static network *load_mode(const char *cfg, const char *weights, int clear, int trainable)
+/* The public entry points start with a clean error, so a failure shows its own
+ * message rather than one the caller already handled. The internal ones do not:
+ * a layer's parse may build a teacher while its own cfg error is pending. */
+network *parse_network_cfg(const char *cfg_path)
 {
-    network *net = parse_network_cfg_mode(cfg, trainable);
+    dn_clear_error();
+    return parse_network_cfg_mode(cfg_path, 1, DN_DEFAULT_SEED);
+}
+
+static network *load_mode(const char *cfg, const char *weights, int clear, int trainable,
+                          uint64_t seed)
+{
+    network *net = parse_network_cfg_mode(cfg, trainable, seed);
     if (!net) return NULL;
     if (weights && *weights && load_weights(net, weights)) {
         free_network(net);
@@ -123,12 +131,19 @@ static network *load_mode(const char *cfg, const char *weights, int clear, int t
 
 network *load_network(const char *cfg, const char *weights, int clear)
 {
-    return load_mode(cfg, weights, clear, 1);
+    dn_clear_error();
+    return load_mode(cfg, weights, clear, 1, DN_DEFAULT_SEED);
+}
+
+network *load_network_seeded(const char *cfg, const char *weights, int clear, uint64_t seed)
+{
+    dn_clear_error();
+    return load_mode(cfg, weights, clear, 1, seed);
 }
 
 network *load_network_frozen(const char *cfg, const char *weights)
 {
-    return load_mode(cfg, weights, 0, 0);
+    return load_mode(cfg, weights, 0, 0, DN_DEFAULT_SEED);
 }
 
 static void free_layer(layer *l)
