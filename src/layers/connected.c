@@ -1,0 +1,143 @@
+/* [connected]: fully connected layer, y = activation(W x + b) per image, with x
+ * the flattened input (w*h*c) and W [outputs][inputs] row-major; optional batch
+ * norm over the batch (one statistic per output). Output shape 1 x 1 x outputs.
+ * Weights file (darknet's order): biases[out], weights[out*in]; then, with
+ * batch_normalize: scales[out], rolling_mean[out], rolling_var[out]. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "activations.h"
+#include "batchnorm.h"
+#include "blas.h"
+#include "errors.h"
+#include "gemm.h"
+#include "network.h"
+
+typedef struct {
+    int n_out, n_in, batch_normalize;
+    activation act;
+    float *weights, *biases, *weight_grad, *bias_grad, *scale_grad;
+    bn_tensors bn;
+    float *pre_act;     /* batch*outputs before the activation, when its gradient needs it */
+} connected_state;
+
+static int alloc_params(layer *l, connected_state *s, network *net)
+{
+    int n = s->n_out, nw = s->n_out * s->n_in;
+    if (!(s->biases = layer_add_param(l, net, n, 0))) return -1;
+    s->bias_grad = l->params[l->n_params - 1].grad;
+    if (!(s->weights = layer_add_param(l, net, nw, 1))) return -1;
+    s->weight_grad = l->params[l->n_params - 1].grad;
+    layer_store(l, s->biases, n);
+    layer_store(l, s->weights, nw);
+    if (s->batch_normalize) {
+        if (!(s->bn.scales = layer_add_param(l, net, n, 0))) return -1;
+        s->scale_grad = l->params[l->n_params - 1].grad;
+        if (!(s->bn.rolling_mean = layer_add_buffer(l, n)) || !(s->bn.rolling_var = layer_add_buffer(l, n)) ||
+            !(s->bn.mean = layer_add_buffer(l, n)) || !(s->bn.var = layer_add_buffer(l, n)))
+            return -1;
+        fill(s->bn.scales, n, 1);
+        fill(s->bn.rolling_var, n, 1);
+        layer_store(l, s->bn.scales, n);
+        layer_store(l, s->bn.rolling_mean, n);
+        layer_store(l, s->bn.rolling_var, n);
+        s->bn.biases = s->biases;
+    }
+    /* darknet: uniform in [-scale, scale] with scale = sqrt(2/inputs) */
+    float scale = sqrtf(2.0f / s->n_in);
+    for (int i = 0; i < nw; ++i) s->weights[i] = rng_range(&net->rng, -scale, scale);
+    return 0;
+}
+
+static int connected_parse(layer *l, cfg_section *sec, network *net)
+{
+    connected_state *s = dn_calloc(1, sizeof *s);
+    if (!s) return -1;
+    l->priv = s;
+    s->n_out = cfg_int_range(sec, "output", 1, 1, 1 << 24);
+    s->batch_normalize = cfg_int_range(sec, "batch_normalize", 0, 0, 1);
+    int act = activation_from_name(cfg_str(sec, "activation", "logistic"));
+    if (act < 0) return cfg_fail(sec, "activation", "unknown activation");
+    s->act = (activation)act;
+    if (cfg_failed(sec)) return -1;
+    s->n_in = l->inputs;
+    if ((double)s->n_in * s->n_out > (1 << 30))
+        return cfg_fail(sec, "output", "%d inputs x %d outputs is too many weights", s->n_in, s->n_out);
+    return alloc_params(l, s, net);
+}
+
+static int connected_setup(layer *l, network *net)
+{
+    connected_state *s = l->priv;
+    /* the weights are sized for the input at parse time; a resize cannot change it */
+    if (l->inputs != s->n_in)
+        return dn_error("[connected] layer %d has weights for %d inputs but gets %d x %d x %d = %d",
+                        l->index, s->n_in, l->w, l->h, l->c, l->inputs);
+    l->out_w = l->out_h = 1;
+    l->out_c = s->n_out;
+    l->workspace = 0;
+    l->flops = 2.0 * s->n_in * s->n_out;
+    size_t n = (size_t)l->batch * s->n_out;
+    if (s->batch_normalize) {
+        s->bn.batch = l->batch;
+        s->bn.channels = s->n_out;
+        s->bn.spatial = 1;
+        if (net->trainable && !(s->bn.x_norm = dn_realloc(s->bn.x_norm, n, sizeof(float)))) return -1;
+    }
+    if (net->trainable && activation_needs_input(s->act) &&
+        !(s->pre_act = dn_realloc(s->pre_act, n, sizeof(float))))
+        return -1;
+    return 0;
+}
+
+static void connected_forward(layer *l, network *net)
+{
+    connected_state *s = l->priv;
+    /* out[batch][out] = x[batch][in] * W^T */
+    gemm(0, 1, l->batch, s->n_out, s->n_in, 1, net->input, s->n_in, s->weights, s->n_in, 0, l->output,
+         s->n_out);
+    /* inference-only networks have no x_norm: batch norm then uses the rolling statistics */
+    if (s->batch_normalize)
+        bn_forward(&s->bn, l->output, net->train && s->bn.x_norm, network_bn_momentum(net));
+    else
+        add_bias(l->output, s->biases, l->batch, s->n_out, 1);
+    if (s->pre_act && net->train) copy(l->output, s->pre_act, (size_t)l->batch * s->n_out);
+    activate_array(l->output, (size_t)l->batch * s->n_out, s->act);
+}
+
+static void connected_backward(layer *l, network *net)
+{
+    connected_state *s = l->priv;
+    if (!l->delta) return; /* inference-only network */
+    gradient_array(s->pre_act, l->output, (size_t)l->batch * s->n_out, s->act, l->delta);
+    if (s->batch_normalize)
+        bn_backward(&s->bn, l->delta, s->scale_grad, s->bias_grad);
+    else
+        backward_bias(s->bias_grad, l->delta, l->batch, s->n_out, 1);
+    /* dW[out][in] += delta^T[out][batch] * x[batch][in] */
+    gemm(1, 0, s->n_out, s->n_in, l->batch, 1, l->delta, s->n_out, net->input, s->n_in, 1, s->weight_grad,
+         s->n_in);
+    /* dx[batch][in] += delta[batch][out] * W[out][in]; beta=1 keeps other consumers' deltas */
+    if (net->input_delta)
+        gemm(0, 0, l->batch, s->n_in, s->n_out, 1, l->delta, s->n_out, s->weights, s->n_in, 1,
+             net->input_delta, s->n_in);
+}
+
+static void connected_free(layer *l)
+{
+    connected_state *s = l->priv;
+    if (!s) return;
+    free(s->bn.x_norm);
+    free(s->pre_act);
+    free(s);
+}
+
+const layer_ops connected_ops = {
+    .name = "connected",
+    .alias = "conn",
+    .parse = connected_parse,
+    .setup = connected_setup,
+    .forward = connected_forward,
+    .backward = connected_backward,
+    .free_priv = connected_free,
+};

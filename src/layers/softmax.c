@@ -1,0 +1,131 @@
+/* [softmax]: p = softmax(x / temperature) over each of `groups` contiguous
+ * slices of an image's inputs. Output shape = input shape.
+ *
+ * As the LAST layer of a training network with truth, it is also a softmax
+ * cross-entropy loss: cost = -sum truth * log p, whose negative gradient with
+ * respect to the logits x is (truth - p) / temperature (darknet uses truth - p
+ * whatever the temperature). That gradient is kept apart from l->delta, which
+ * holds the gradient with respect to p (what later readers add), and backward
+ * passes both down: exact for any mix of the two. Elsewhere (e.g. followed by
+ * [cost]) backward is the softmax Jacobian-vector product. l->truths is always
+ * the input size, as the layer cannot know at parse time whether it is last. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "blas.h"
+#include "errors.h"
+#include "network.h"
+
+typedef struct {
+    int groups;
+    float temperature;
+    float *loss_delta;   /* batch*inputs: negative CE gradient w.r.t. the logits */
+    int has_loss;        /* loss_delta holds the last training forward's gradient */
+} softmax_state;
+
+static int softmax_parse(layer *l, cfg_section *sec, network *net)
+{
+    (void)net;
+    softmax_state *s = dn_calloc(1, sizeof *s);
+    if (!s) return -1;
+    l->priv = s;
+    s->groups = cfg_int_range(sec, "groups", 1, 1, 1 << 24);
+    s->temperature = cfg_float_range(sec, "temperature", 1, 1e-6f, 1e6f);
+    if (cfg_failed(sec)) return -1;
+    if (l->inputs % s->groups)
+        return cfg_fail(sec, "groups", "the %d inputs cannot be split into %d equal groups", l->inputs,
+                        s->groups);
+    l->truths = l->inputs;
+    return 0;
+}
+
+static int softmax_setup(layer *l, network *net)
+{
+    softmax_state *s = l->priv;
+    if (l->inputs % s->groups)
+        return dn_error("[softmax] layer %d: %d inputs cannot be split into %d groups", l->index, l->inputs,
+                        s->groups);
+    l->out_w = l->w;
+    l->out_h = l->h;
+    l->out_c = l->c;
+    l->truths = l->inputs;
+    l->workspace = 0;
+    l->flops = 4.0 * l->inputs;
+    if (net->trainable &&
+        !(s->loss_delta = dn_realloc(s->loss_delta, (size_t)l->batch * l->inputs, sizeof(float))))
+        return -1;
+    return 0;
+}
+
+/* Stable: exp of (x - max) / T. */
+static void softmax_slice(const float *x, int n, float temperature, float *p)
+{
+    float max = x[0];
+    for (int i = 1; i < n; ++i) max = fmaxf(max, x[i]);
+    double sum = 0;
+    for (int i = 0; i < n; ++i) {
+        p[i] = expf((x[i] - max) / temperature);
+        sum += p[i];
+    }
+    float inv = (float)(1.0 / sum);
+    for (int i = 0; i < n; ++i) p[i] *= inv;
+}
+
+static void softmax_forward(layer *l, network *net)
+{
+    softmax_state *s = l->priv;
+    int n = l->inputs / s->groups;
+    size_t total = (size_t)l->batch * l->inputs;
+    for (size_t off = 0; off < total; off += n) softmax_slice(net->input + off, n, s->temperature, l->output + off);
+    s->has_loss = 0;
+    if (!net->truth || l->index != net->n - 1) return;
+    s->has_loss = net->train && s->loss_delta;
+    double cost = 0;
+    float inv_t = 1.0f / s->temperature;
+    for (int b = 0; b < l->batch; ++b) {
+        const float *t = net->truth + (size_t)b * l->truths;
+        const float *p = l->output + (size_t)b * l->inputs;
+        float *d = s->loss_delta + (size_t)b * l->inputs;
+        for (int i = 0; i < l->inputs; ++i) {
+            if (t[i] != 0) cost -= t[i] * log(fmax(p[i], 1e-30));
+            if (s->has_loss) d[i] = (t[i] - p[i]) * inv_t;
+        }
+    }
+    l->cost = (float)cost;
+}
+
+static void softmax_backward(layer *l, network *net)
+{
+    softmax_state *s = l->priv;
+    if (!l->delta || !net->input_delta) return;
+    int n = l->inputs / s->groups;
+    size_t total = (size_t)l->batch * l->inputs;
+    float inv_t = 1.0f / s->temperature;
+    /* d/dx_i of sum_j d_j p_j = p_i (d_i - sum_j p_j d_j) / T */
+    for (size_t off = 0; off < total; off += n) {
+        const float *p = l->output + off, *d = l->delta + off;
+        float *in = net->input_delta + off;
+        double pd = 0;
+        for (int i = 0; i < n; ++i) pd += (double)p[i] * d[i];
+        for (int i = 0; i < n; ++i) in[i] += p[i] * (d[i] - (float)pd) * inv_t;
+    }
+    if (s->has_loss) axpy(total, 1, s->loss_delta, net->input_delta);
+}
+
+static void softmax_free(layer *l)
+{
+    softmax_state *s = l->priv;
+    if (!s) return;
+    free(s->loss_delta);
+    free(s);
+}
+
+const layer_ops softmax_ops = {
+    .name = "softmax",
+    .alias = "soft",
+    .parse = softmax_parse,
+    .setup = softmax_setup,
+    .forward = softmax_forward,
+    .backward = softmax_backward,
+    .free_priv = softmax_free,
+};
