@@ -228,7 +228,7 @@ int cfg_int_range(cfg_section *s, const char *key, int def, int lo, int hi)
         return def;
     }
     if (x < lo || x > hi) {
-        if (hi == INT_MAX) cfg_fail(s, key, "must be at least %d", lo);
+        if (hi == INT_MAX && x < lo) cfg_fail(s, key, "must be at least %d", lo);
         else cfg_fail(s, key, "must be between %d and %d", lo, hi);
         return def;
     }

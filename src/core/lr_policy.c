@@ -4,7 +4,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
+
 static const char *const policy_names[] = {"constant", "steps", "step", "poly", "cosine", "exp", NULL};
+
+/* Keys of the policies not chosen (steps= left over after switching to
+ * policy=poly): darknet ignores them, so they get a note rather than the
+ * "unknown key" error; the policy's own keys were read and marked used. */
+static void note_other_policy_keys(cfg_section *net)
+{
+    static const char *const keys[] = {"steps", "scales", "step", "scale", "gamma", NULL};
+    for (int i = 0; i < net->n_opts; ++i) {
+        cfg_option *o = &net->opts[i];
+        for (int k = 0; keys[k] && !o->used; ++k)
+            if (!strcmp(o->key, keys[k])) {
+                o->used = 1;
+                dn_info("note: %s:%d: [%s] %s is not used with policy=%s; ignored", net->file, o->line,
+                        net->name, o->key, cfg_str(net, "policy", "constant"));
+            }
+    }
+}
 
 int lr_schedule_parse(lr_schedule *s, cfg_section *net)
 {
@@ -41,6 +60,7 @@ int lr_schedule_parse(lr_schedule *s, cfg_section *net)
     case LR_CONSTANT:
         break;
     }
+    note_other_policy_keys(net);
     return cfg_failed(net) ? -1 : 0;
 }
 

@@ -44,6 +44,13 @@ int load_weights_upto(network *net, const char *path, int n_layers)
         fclose(fp);
         return dn_error("weights file %s: %zu bytes is too short for the 12-byte header", path, size);
     }
+    /* darknet marks transposed files with a version above 1000; anything far
+     * outside that (or negative) is not a weights file at all (an image, a cfg). */
+    if (ver[0] < 0 || ver[1] < 0 || ver[0] > 100000 || ver[1] > 100000) {
+        fclose(fp);
+        return dn_error("%s is not a darknet weights file (header version %d.%d)", path, ver[0],
+                        ver[1]);
+    }
     if (ver[0] > 1000 || ver[1] > 1000) {
         fclose(fp);
         return dn_error("weights file %s: version %d.%d (transposed layout) is not supported", path,
