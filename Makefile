@@ -25,7 +25,7 @@ LDLIBS   := -lm -pthread
 ifeq ($(DEBUG),1)
 CFLAGS   += -O0 -g
 else
-CFLAGS   += -O3 $(ARCH) -fno-math-errno
+CFLAGS   += -O3 $(ARCH) -fno-math-errno -fno-trapping-math
 endif
 ifeq ($(SANITIZE),1)
 CFLAGS   += -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -78,6 +78,7 @@ int network_batch(const network *net);        /* images per forward pass */
 int network_subdivisions(const network *net);
 uint64_t network_seen(const network *net);    /* images trained on */
 int network_iteration(const network *net);    /* optimiser steps taken */
+void network_reset_schedule(network *net);    /* seen = iteration = 0, as load_network's clear */
 float network_current_lr(const network *net);
 int network_max_batches(const network *net);
 /* Floating-point operations of one forward pass per image. */
@@ -91,6 +92,9 @@ int layer_outputs(const layer *l);             /* per image */
 float layer_cost(const layer *l);              /* loss of the last forward, 0 if none */
 float layer_step_loss(const layer *l);         /* loss per image of the last training step */
 int layer_is_loss(const layer *l);             /* reads truth or reported a loss */
+double layer_forward_ms(const layer *l);       /* wall time of its last forward */
+double layer_backward_ms(const layer *l);      /* and of its last backward */
+double layer_flops(const layer *l);            /* forward, per image */
 
 /* ---- detections ([yolo]) ------------------------------------------------- */
 

@@ -84,14 +84,6 @@ const char *arg_pos(args *a, int n)
     return NULL;
 }
 
-int arg_count_pos(args *a)
-{
-    int n = 0;
-    for (int i = 0; i < a->argc; ++i)
-        if (a->used[i] != 1 && !(a->argv[i][0] == '-' && a->argv[i][1])) ++n;
-    return n;
-}
-
 int args_check(args *a)
 {
     if (a->bad) return -1;

@@ -18,7 +18,6 @@ const char *arg_str(args *a, const char *name, const char *def);
 /* The i-th argument that is not a flag or a flag's value (NULL if absent).
  * Call after reading every flag. */
 const char *arg_pos(args *a, int i);
-int arg_count_pos(args *a);
 /* 0 if every argument was understood; else prints what was not and returns -1. */
 int args_check(args *a);
 

@@ -10,9 +10,9 @@
 #include "darknet.h"
 
 const char usage_benchmark[] =
-    "benchmark CFG [-width W] [-height H] [-batch B] [-iters N] [-train] [-threads T]\n"
-    "      time forward passes (and training steps with -train) on random input; the\n"
-    "      last line reads: benchmark forward_ms=F train_ms=T gflops=G\n";
+    "benchmark CFG [-width W] [-height H] [-batch B] [-iters N] [-train] [-threads T] [-layers]\n"
+    "      time forward passes (and training steps with -train) on random input; -layers\n"
+    "      adds a per-layer table; the last line reads: benchmark forward_ms=F train_ms=T gflops=G\n";
 
 static double now_ms(void)
 {
@@ -33,15 +33,43 @@ static float *random_array(size_t n, float lo, float hi)
     return x;
 }
 
-/* Mean time of `iters` runs of one forward pass or one training step. */
-static double time_runs(network *net, float *x, float *truth, int iters, int train)
+/* Per-layer mean times over the timed runs (fwd, bwd: sums over `iters`). */
+static void print_layers(network *net, int batch, const double *fwd, const double *bwd, int iters)
+{
+    printf("%5s %-14s %16s %10s %10s %8s\n", "layer", "type", "output", "fwd ms", "bwd ms", "GFLOP/s");
+    for (int i = 0; i < network_n_layers(net); ++i) {
+        layer *l = network_layer(net, i);
+        int w, h, c;
+        layer_shape(l, &w, &h, &c);
+        char shape[32];
+        snprintf(shape, sizeof shape, "%dx%dx%d", w, h, c);
+        double f = fwd[i] / iters;
+        printf("%5d %-14s %16s %10.3f %10.3f %8.1f\n", i, layer_type_name(l), shape, f, bwd[i] / iters,
+               f > 0 ? layer_flops(l) * batch / f / 1e6 : 0);
+    }
+}
+
+/* Mean time of `iters` runs of one forward pass or one training step; with
+ * -layers, prints the mean time of each layer. */
+static double time_runs(network *net, float *x, float *truth, int iters, int train, int per_layer)
 {
     for (int i = 0; i < 2; ++i) /* warm-up: page faults, caches, thread start */
         train ? (void)train_network_step(net, x, truth) : (void)network_predict(net, x);
-    double t0 = now_ms();
-    for (int i = 0; i < iters; ++i)
+    int n = network_n_layers(net);
+    double *fwd = calloc(n, sizeof *fwd), *bwd = calloc(n, sizeof *bwd), total = 0;
+    for (int i = 0; i < iters; ++i) {
+        double t0 = now_ms();
         train ? (void)train_network_step(net, x, truth) : (void)network_predict(net, x);
-    return (now_ms() - t0) / iters;
+        total += now_ms() - t0;
+        for (int k = 0; k < n && fwd && bwd; ++k) {
+            fwd[k] += layer_forward_ms(network_layer(net, k));
+            bwd[k] += layer_backward_ms(network_layer(net, k));
+        }
+    }
+    if (per_layer && fwd && bwd) print_layers(net, network_batch(net), fwd, bwd, iters);
+    free(fwd);
+    free(bwd);
+    return total / iters;
 }
 
 static network *prepare(const char *cfg, int trainable, int w, int h, int batch)
@@ -64,8 +92,9 @@ int run_benchmark(int argc, char **argv)
     int w = arg_int(&a, "-width", 0), h = arg_int(&a, "-height", 0);
     int batch = arg_int(&a, "-batch", 1), iters = arg_int(&a, "-iters", 10);
     int train = arg_flag(&a, "-train"), threads = arg_int(&a, "-threads", 0);
+    int per_layer = arg_flag(&a, "-layers");
     const char *cfg = arg_pos(&a, 0);
-    if (!cfg || arg_count_pos(&a) != 1 || args_check(&a) || batch < 1 || iters < 1 || w < 0 || h < 0)
+    if (args_check(&a) || !cfg || batch < 1 || iters < 1 || w < 0 || h < 0)
         return usage_error("benchmark");
     dn_set_threads(threads);
 
@@ -79,7 +108,7 @@ int run_benchmark(int argc, char **argv)
     double flops = network_flops(net) * batch;
     printf("%s: %d x %d x %d, batch %d, %.2f GFLOPs per forward\n", cfg, network_width(net),
            network_height(net), network_channels(net), batch, flops / 1e9);
-    double fwd = time_runs(net, x, NULL, iters, 0);
+    double fwd = time_runs(net, x, NULL, iters, 0, per_layer);
     printf("forward: %.2f ms (%.1f images/s)\n", fwd, batch * 1e3 / fwd);
     free_network(net);
 
@@ -92,7 +121,7 @@ int run_benchmark(int argc, char **argv)
             return 1;
         }
         float *truth = random_array((size_t)batch * (network_truths(net) + 1), 0, 1);
-        step = time_runs(net, x, truth, iters, 1);
+        step = time_runs(net, x, truth, iters, 1, per_layer);
         printf("train step: %.2f ms (%.1f images/s)\n", step, batch * 1e3 / step);
         free(truth);
         free_network(net);

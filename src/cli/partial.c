@@ -22,8 +22,14 @@ int run_partial(int argc, char **argv)
         fprintf(stderr, "darknet partial: N must be a non-negative integer, got '%s'\n", count);
         return usage_error("partial");
     }
+    /* clear=1 as darknet's partial: a backbone starts a new training schedule */
     network *net = parse_network_cfg(cfg);
-    if (!net || load_weights_upto(net, weights, (int)n) || save_weights_upto(net, out, (int)n)) {
+    int failed = !net || load_weights_upto(net, weights, (int)n);
+    if (!failed) {
+        network_reset_schedule(net);
+        failed = save_weights_upto(net, out, (int)n) != 0;
+    }
+    if (failed) {
         fprintf(stderr, "darknet partial: %s\n", dn_last_error());
         free_network(net);
         return 1;

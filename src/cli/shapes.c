@@ -56,7 +56,7 @@ int run_shapes(int argc, char **argv)
     uint64_t seed = (uint64_t)arg_int(&a, "-seed", 1);
     const char *out = arg_str(&a, "-out", "shapes.weights");
     const char *cfg = arg_pos(&a, 0);
-    if (!cfg || arg_count_pos(&a) != 1 || args_check(&a) || iters < 0 || n_valid < 1)
+    if (args_check(&a) || !cfg || iters < 0 || n_valid < 1)
         return usage_error("shapes");
 
     shapes_job j = {0};

@@ -59,6 +59,9 @@ float *layer_output(const layer *l) { return l->output; }
 float *layer_delta(const layer *l) { return l->delta; }
 int layer_outputs(const layer *l) { return l->outputs; }
 float layer_cost(const layer *l) { return l->cost; }
+double layer_forward_ms(const layer *l) { return l->forward_ms; }
+double layer_backward_ms(const layer *l) { return l->backward_ms; }
+double layer_flops(const layer *l) { return l->flops; }
 float layer_step_loss(const layer *l) { return l->step_loss; }
 int layer_is_loss(const layer *l) { return l->truths > 0 || l->step_loss != 0; }
 

@@ -49,6 +49,7 @@ struct layer {
     int n_owned;
     size_t workspace;              /* scratch floats needed from net->workspace */
     double flops;                  /* per image, forward */
+    double forward_ms, backward_ms; /* wall time of the last pass, for profiles */
     void *priv;                    /* the type's own state, owned by its file */
 };
 

@@ -2,9 +2,11 @@
  * step, resizing, and the public accessors. */
 #include "network.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "blas.h"
 #include "errors.h"
@@ -28,6 +30,10 @@ int network_setup_layers(network *net, int first)
         if (l->out_w < 1 || l->out_h < 1 || l->out_c < 1)
             return dn_error("layer %d ([%s]) has an empty output (%d x %d x %d) for input %d x %d x %d",
                             i, l->ops->name, l->out_w, l->out_h, l->out_c, l->w, l->h, l->c);
+        /* sizes are int; a batch of outputs must stay addressable by one */
+        if ((int64_t)l->out_w * l->out_h * l->out_c * l->batch > INT_MAX)
+            return dn_error("layer %d ([%s]): an output batch of %d x %d x %d x %d values is too large",
+                            i, l->ops->name, l->batch, l->out_c, l->out_h, l->out_w);
         l->outputs = l->out_w * l->out_h * l->out_c;
         size_t n = (size_t)l->batch * l->outputs;
         float *out = dn_realloc(l->output, n, sizeof(float));
@@ -50,6 +56,13 @@ int network_setup_layers(network *net, int first)
     return 0;
 }
 
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
 void forward_network(network *net, const float *input)
 {
     net->input = (float *)input; /* layers never write into their input */
@@ -58,7 +71,9 @@ void forward_network(network *net, const float *input)
         layer *l = &net->layers[i];
         if (l->delta) memset(l->delta, 0, (size_t)l->batch * l->outputs * sizeof(float));
         l->cost = 0;
+        double t0 = now_ms();
         l->ops->forward(l, net);
+        l->forward_ms = now_ms() - t0;
         net->input = l->output;
         net->input_delta = l->delta;
     }
@@ -70,7 +85,9 @@ void backward_network(network *net, const float *input)
         layer *l = &net->layers[i];
         net->input = i ? net->layers[i - 1].output : (float *)input;
         net->input_delta = i ? net->layers[i - 1].delta : net->input_grad;
+        double t0 = now_ms();
         if (l->ops->backward) l->ops->backward(l, net);
+        l->backward_ms = now_ms() - t0;
     }
 }
 
@@ -90,6 +107,12 @@ void update_network(network *net)
             scal(q->n, net->momentum, q->grad);
         }
     }
+}
+
+float network_bn_momentum(const network *net)
+{
+    float m = 1.0f / (1.0f + (float)(net->seen / (uint64_t)net->batch));
+    return m > 0.01f ? m : 0.01f;
 }
 
 float network_cost(const network *net)
@@ -137,7 +160,8 @@ float train_network_step(network *net, const float *input, const float *truth)
 
 int resize_network(network *net, int w, int h)
 {
-    if (w < 1 || h < 1) return dn_error("resize_network: bad size %d x %d", w, h);
+    if (w < 1 || h < 1 || (int64_t)w * h * net->c * net->batch > INT_MAX)
+        return dn_error("resize_network: bad size %d x %d", w, h);
     net->w = w;
     net->h = h;
     net->inputs = w * h * net->c;
@@ -165,6 +189,12 @@ int network_batch(const network *net) { return net->batch; }
 int network_subdivisions(const network *net) { return net->subdivisions; }
 uint64_t network_seen(const network *net) { return net->seen; }
 int network_iteration(const network *net) { return net->iteration; }
+
+void network_reset_schedule(network *net)
+{
+    net->seen = 0;
+    net->iteration = 0;
+}
 float network_current_lr(const network *net) { return lr_at(&net->lr, net->iteration); }
 int network_max_batches(const network *net) { return net->lr.max_batches; }
 

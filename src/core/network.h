@@ -40,6 +40,10 @@ void forward_network(network *net, const float *input);
 void backward_network(network *net, const float *input);
 /* Applies accumulated gradients (one optimiser step). */
 void update_network(network *net);
+/* How far batch-norm rolling statistics move per training forward: a running
+ * average over the first updates of a fresh run (so early inference is not
+ * skewed by the initial 0/1), then darknet's 0.01. */
+float network_bn_momentum(const network *net);
 /* Sum of the layers' costs of the last forward. */
 float network_cost(const network *net);
 

@@ -18,8 +18,10 @@ static const char *const net_ignored[] = {
     "mosaic_bound", "contrastive", "unsupervised", "attention", "adversarial_lr",
     "show_receptive_field", "dynamic_minibatch", "loss_scale", "equidistant_point",
     "rgb2gray", "optimized_memory", "workspace_size_limit_MB", "center", "max_epochs",
-    "clip", "init_sequential_subdivisions", "batches_per_cycle", "batches_cycle_mult",
-    "num_boxes", "rescore", NULL};
+    "clip", "num_boxes", "rescore", "max_ratio", "min_ratio", "sgdr_cycle", "sgdr_mult",
+    "seq_scales", "ema_alpha", "use_cuda_graph", "weights_reject_freq", "resize_step",
+    "badlabels_rejection_percentage", "num_sigmas_reject_badlabels", "contrastive_jit_flip",
+    "contrastive_color", NULL};
 
 static int parse_net_section(network *net, cfg_section *s)
 {
@@ -41,8 +43,22 @@ static int parse_net_section(network *net, cfg_section *s)
     net->decay = cfg_float_range(s, "decay", 0.0001f, 0, 1);
     if (lr_schedule_parse(&net->lr, s)) return -1;
     if (cfg_failed(s) || cfg_check_unused(s, net_ignored)) return -1;
+    /* sizes are ints throughout; refuse what would overflow them */
+    if ((int64_t)net->w * net->h * net->c * net->batch > INT_MAX)
+        return cfg_fail(s, NULL, "an input batch of %d x %d x %d x %d values is too large", net->batch,
+                        net->c, net->h, net->w);
     net->inputs = net->w * net->h * net->c;
     return 0;
+}
+
+/* Prefixes the pending error with the section's file and line unless it names the file. */
+static int section_error(const cfg_section *s)
+{
+    if (strstr(dn_last_error(), s->file)) return -1;
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", dn_last_error());
+    dn_clear_error();
+    return dn_error("%s:%d: [%s]: %s", s->file, s->line, s->name, msg[0] ? msg : "failed");
 }
 
 static int parse_layer(network *net, int i, cfg_section *s)
@@ -51,6 +67,9 @@ static int parse_layer(network *net, int i, cfg_section *s)
     l->index = i;
     l->cfg_line = s->line;
     l->ops = find_layer_ops(s->name);
+    if (!strcmp(s->name, "net") || !strcmp(s->name, "network"))
+        return dn_error("%s:%d: [%s] must be the first section and appear only once", s->file, s->line,
+                        s->name);
     if (!l->ops) {
         char known[1024];
         registered_layer_names(known, sizeof known);
@@ -62,15 +81,11 @@ static int parse_layer(network *net, int i, cfg_section *s)
     l->h = i ? net->layers[i - 1].out_h : net->h;
     l->c = i ? net->layers[i - 1].out_c : net->c;
     l->inputs = l->w * l->h * l->c;
-    if (l->ops->parse(l, s, net) || cfg_failed(s)) return -1;
+    /* name the section when parse or setup fails without saying where
+     * (out of memory, a shape it cannot handle) */
+    if (l->ops->parse(l, s, net) || cfg_failed(s)) return section_error(s);
     if (cfg_check_unused(s, l->ops->ignored_keys)) return -1;
-    if (network_setup_layers(net, i)) {
-        /* name the section when setup finds a shape it cannot handle */
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s", dn_last_error());
-        dn_clear_error();
-        return dn_error("%s:%d: [%s]: %s", s->file, s->line, s->name, msg);
-    }
+    if (network_setup_layers(net, i)) return section_error(s);
     return 0;
 }
 
@@ -122,10 +137,7 @@ static network *load_mode(const char *cfg, const char *weights, int clear, int t
         free_network(net);
         return NULL;
     }
-    if (clear) {
-        net->seen = 0;
-        net->iteration = 0;
-    }
+    if (clear) network_reset_schedule(net);
     return net;
 }
 

@@ -3,7 +3,9 @@
  * (share=INDEX uses another layer's weights: one copy, gradients added, one update).
  * Weights file: biases[n]; if batch_normalize: scales, rolling_mean, rolling_var;
  * then weights[n][c/groups][size_y][size_x]. */
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,7 +84,9 @@ static int share_weights(layer *l, conv_state *s, cfg_section *sec, network *net
 
 static int alloc_params(layer *l, conv_state *s, network *net)
 {
-    int n = s->filters, nw = n * (l->c / s->groups) * s->size_x * s->size_y;
+    int64_t nw64 = (int64_t)s->filters * (l->c / s->groups) * s->size_x * s->size_y;
+    if (nw64 > INT_MAX) return dn_error("%lld weights are too many", (long long)nw64);
+    int n = s->filters, nw = (int)nw64;
     if (!(s->biases = layer_add_param(l, net, n, 0))) return -1;
     s->bias_grad = l->params[l->n_params - 1].grad;
     layer_store(l, s->biases, n);
@@ -146,8 +150,13 @@ static int conv_setup(layer *l, network *net)
     g->pad_y = s->pad_y;
     g->pad_x = s->pad_x;
     g->dilation = s->dilation;
-    g->out_h = (l->h + 2 * s->pad_y - s->dilation * (s->size_y - 1) - 1) / s->stride_y + 1;
-    g->out_w = (l->w + 2 * s->pad_x - s->dilation * (s->size_x - 1) - 1) / s->stride_x + 1;
+    int span_y = l->h + 2 * s->pad_y - s->dilation * (s->size_y - 1) - 1;
+    int span_x = l->w + 2 * s->pad_x - s->dilation * (s->size_x - 1) - 1;
+    if (span_y < 0 || span_x < 0)
+        return dn_error("the %dx%d kernel (dilation %d) is larger than the padded %dx%d input",
+                        s->size_x, s->size_y, s->dilation, l->w, l->h);
+    g->out_h = span_y / s->stride_y + 1;
+    g->out_w = span_x / s->stride_x + 1;
     l->out_h = g->out_h;
     l->out_w = g->out_w;
     l->out_c = s->filters;
@@ -192,7 +201,7 @@ static void conv_forward(layer *l, network *net)
             }
     }
     if (s->batch_normalize)
-        bn_forward(&s->bn, l->output, net->train);
+        bn_forward(&s->bn, l->output, net->train, network_bn_momentum(net));
     else
         add_bias(l->output, s->biases, l->batch, s->filters, n);
     if (s->pre_act && net->train) copy(l->output, s->pre_act, (size_t)l->batch * l->outputs);

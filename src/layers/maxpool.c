@@ -87,11 +87,11 @@ static void forward_planes(void *ctx, int start, int end)
                     for (int kx = 0; kx < s->size; ++kx) {
                         int ix = x * s->stride_x + off + kx;
                         if (ix < 0 || ix >= l->w) continue;
+                        /* branch-free update: the comparison is unpredictable */
                         float v = in[iy * l->w + ix];
-                        if (where < 0 || v > best) {
-                            best = v;
-                            where = iy * l->w + ix;
-                        }
+                        int better = where < 0 || v > best;
+                        best = better ? v : best;
+                        where = better ? iy * l->w + ix : where;
                     }
                 }
                 /* a window wholly in the padding (only with padding > size-1) gives 0 */

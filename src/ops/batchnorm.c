@@ -11,6 +11,7 @@ typedef struct {
     const bn_tensors *t;
     float *x;
     int train;
+    float momentum;
     float *scale_grad, *bias_grad;
 } bn_job;
 
@@ -36,8 +37,8 @@ static void forward_channels(void *ctx, int c0, int c1)
             t->mean[ch] = mean;
             t->var[ch] = var;
             float unbiased = n > 1 ? (float)(ss / (n - 1)) : var;
-            t->rolling_mean[ch] += BN_ROLLING_MOMENTUM * (mean - t->rolling_mean[ch]);
-            t->rolling_var[ch] += BN_ROLLING_MOMENTUM * (unbiased - t->rolling_var[ch]);
+            t->rolling_mean[ch] += j->momentum * (mean - t->rolling_mean[ch]);
+            t->rolling_var[ch] += j->momentum * (unbiased - t->rolling_var[ch]);
         } else {
             mean = t->rolling_mean[ch];
             var = t->rolling_var[ch];
@@ -59,9 +60,9 @@ static void forward_channels(void *ctx, int c0, int c1)
     }
 }
 
-void bn_forward(const bn_tensors *t, float *x, int train)
+void bn_forward(const bn_tensors *t, float *x, int train, float momentum)
 {
-    bn_job j = {t, x, train, 0, 0};
+    bn_job j = {t, x, train, momentum, 0, 0};
     parallel_for(t->channels, 1, forward_channels, &j);
 }
 
@@ -94,7 +95,7 @@ static void backward_channels(void *ctx, int c0, int c1)
 
 void bn_backward(const bn_tensors *t, float *delta, float *scale_grad, float *bias_grad)
 {
-    bn_job j = {t, delta, 1, scale_grad, bias_grad};
+    bn_job j = {t, delta, 1, 0, scale_grad, bias_grad};
     parallel_for(t->channels, 1, backward_channels, &j);
 }
 

@@ -1,12 +1,12 @@
 /* batchnorm.h: batch normalisation over (batch, spatial) per channel.
  * Layout x[b][c][spatial]. eps is 1e-5 (as AlexeyAB's darknet and PyTorch):
  * y = (x - mean) / sqrt(var + eps). Training normalises with the biased batch
- * variance and tracks the unbiased one in the rolling statistics. */
+ * variance and tracks the unbiased one in the rolling statistics:
+ * rolling += momentum * (batch - rolling). */
 #ifndef DN_BATCHNORM_H
 #define DN_BATCHNORM_H
 
 #define BN_EPS 1e-5f
-#define BN_ROLLING_MOMENTUM 0.01f
 
 typedef struct {
     int batch, channels, spatial;
@@ -17,8 +17,8 @@ typedef struct {
 } bn_tensors;
 
 /* In place: y = scales * normalise(x) + biases. train=1 uses and records batch
- * statistics (and updates the rolling ones); train=0 uses the rolling ones. */
-void bn_forward(const bn_tensors *t, float *x, int train);
+ * statistics (and moves the rolling ones by `momentum`); train=0 uses the rolling ones. */
+void bn_forward(const bn_tensors *t, float *x, int train, float momentum);
 /* delta (in place): from d/dy to d/dx of the training forward; adds the
  * gradients of scales and biases into scale_grad and bias_grad. */
 void bn_backward(const bn_tensors *t, float *delta, float *scale_grad, float *bias_grad);

@@ -11,17 +11,6 @@ typedef struct {
     int batch;
 } dw_job;
 
-/* Range of output x for which input x = ox*stride + x0 lies inside [0, w). */
-static void valid_x(const conv_geometry *g, int x0, int *lo, int *hi)
-{
-    int s = g->stride_x;
-    int l = x0 < 0 ? (-x0 + s - 1) / s : 0;
-    int h = g->w - x0 <= 0 ? 0 : (g->w - x0 + s - 1) / s;
-    if (h > g->out_w) h = g->out_w;
-    *lo = l;
-    *hi = h > l ? h : l;
-}
-
 static void forward_planes(void *ctx, int p0, int p1)
 {
     const dw_job *j = ctx;
@@ -42,7 +31,7 @@ static void forward_planes(void *ctx, int p0, int p1)
                 for (int kx = 0; kx < g->ksize_x; ++kx) {
                     float wv = w[ky * g->ksize_x + kx];
                     int x0 = kx * g->dilation - g->pad_x, lo, hi;
-                    valid_x(g, x0, &lo, &hi);
+                    conv_valid_range(g, x0, &lo, &hi);
                     if (g->stride_x == 1)
                         for (int ox = lo; ox < hi; ++ox) o[ox] += wv * row[ox + x0];
                     else
@@ -84,7 +73,7 @@ static void backward_channels(void *ctx, int c0, int c1)
                     float *restrict drow = id ? id + (size_t)y * g->w : NULL;
                     for (int kx = 0; kx < g->ksize_x; ++kx) {
                         int x0 = kx * g->dilation - g->pad_x, lo, hi;
-                        valid_x(g, x0, &lo, &hi);
+                        conv_valid_range(g, x0, &lo, &hi);
                         float acc = 0, wv = w[ky * g->ksize_x + kx];
                         for (int ox = lo; ox < hi; ++ox) acc += dr[ox] * row[ox * s + x0];
                         gw[ky * g->ksize_x + kx] += acc;

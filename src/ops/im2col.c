@@ -1,8 +1,20 @@
 #include "im2col.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "threadpool.h"
+
+void conv_valid_range(const conv_geometry *g, int x0, int *lo, int *hi)
+{
+    int s = g->stride_x;
+    int l = x0 < 0 ? (-x0 + s - 1) / s : 0;
+    int h = g->w - x0 <= 0 ? 0 : (g->w - x0 + s - 1) / s;
+    if (h > g->out_w) h = g->out_w;
+    if (l > h) l = h;
+    *lo = l;
+    *hi = h;
+}
 
 typedef struct {
     const conv_geometry *g;
@@ -28,11 +40,14 @@ static void im2col_rows(void *ctx, int r0, int r1)
                 continue;
             }
             const float *row = im + (size_t)y * g->w;
-            int x0 = kx * g->dilation - g->pad_x;
-            for (int ox = 0; ox < g->out_w; ++ox) {
-                int x = ox * g->stride_x + x0;
-                o[ox] = (x >= 0 && x < g->w) ? row[x] : 0;
-            }
+            int x0 = kx * g->dilation - g->pad_x, lo, hi;
+            conv_valid_range(g, x0, &lo, &hi);
+            for (int ox = 0; ox < lo; ++ox) o[ox] = 0;
+            if (g->stride_x == 1)
+                memcpy(o + lo, row + lo + x0, (size_t)(hi - lo) * sizeof(float));
+            else
+                for (int ox = lo; ox < hi; ++ox) o[ox] = row[ox * g->stride_x + x0];
+            for (int ox = hi; ox < g->out_w; ++ox) o[ox] = 0;
         }
     }
 }
@@ -59,11 +74,9 @@ static void col2im_channels(void *ctx, int c0, int c1)
                 if (y < 0 || y >= g->h) continue;
                 float *row = im + (size_t)y * g->w;
                 const float *c = col + oy * g->out_w;
-                int x0 = kx * g->dilation - g->pad_x;
-                for (int ox = 0; ox < g->out_w; ++ox) {
-                    int x = ox * g->stride_x + x0;
-                    if (x >= 0 && x < g->w) row[x] += c[ox];
-                }
+                int x0 = kx * g->dilation - g->pad_x, lo, hi;
+                conv_valid_range(g, x0, &lo, &hi);
+                for (int ox = lo; ox < hi; ++ox) row[ox * g->stride_x + x0] += c[ox];
             }
         }
     }

@@ -12,6 +12,10 @@ typedef struct {
     int out_h, out_w;
 } conv_geometry;
 
+/* Range [lo, hi) of output x whose input x = ox*stride_x + x0 lies inside [0, w):
+ * the loops over it need no bounds checks. */
+void conv_valid_range(const conv_geometry *g, int x0, int *lo, int *hi);
+
 void im2col(const float *im, const conv_geometry *g, float *col);
 /* Adds the columns back into the image (the transpose of im2col). */
 void col2im_add(const float *col, const conv_geometry *g, float *im);
