@@ -77,27 +77,34 @@ static void forward_planes(void *ctx, int start, int end)
         const float *in = j->in + (size_t)p * l->w * l->h;
         float *out = l->output + (size_t)p * ow * oh;
         int *arg = s->argmax ? s->argmax + (size_t)p * ow * oh : NULL;
-        for (int y = 0; y < oh; ++y)
+        for (int y = 0; y < oh; ++y) {
+            /* clamp the window to the image once, so the tap loop has no checks */
+            int y0 = y * s->stride_y + off, y1 = y0 + s->size;
+            y0 = y0 < 0 ? 0 : y0;
+            y1 = y1 > l->h ? l->h : y1;
             for (int x = 0; x < ow; ++x) {
-                float best = -FLT_MAX;
-                int where = -1;
-                for (int ky = 0; ky < s->size; ++ky) {
-                    int iy = y * s->stride_y + off + ky;
-                    if (iy < 0 || iy >= l->h) continue;
-                    for (int kx = 0; kx < s->size; ++kx) {
-                        int ix = x * s->stride_x + off + kx;
-                        if (ix < 0 || ix >= l->w) continue;
-                        /* branch-free update: the comparison is unpredictable */
-                        float v = in[iy * l->w + ix];
-                        int better = where < 0 || v > best;
-                        best = better ? v : best;
-                        where = better ? iy * l->w + ix : where;
-                    }
+                int x0 = x * s->stride_x + off, x1 = x0 + s->size;
+                x0 = x0 < 0 ? 0 : x0;
+                x1 = x1 > l->w ? l->w : x1;
+                if (y0 >= y1 || x0 >= x1) { /* wholly in the padding (padding > size-1) */
+                    out[y * ow + x] = 0;
+                    if (arg) arg[y * ow + x] = -1;
+                    continue;
                 }
-                /* a window wholly in the padding (only with padding > size-1) gives 0 */
-                out[y * ow + x] = where < 0 ? 0 : best;
+                int where = y0 * l->w + x0;
+                float best = in[where];
+                for (int iy = y0; iy < y1; ++iy)
+                    for (int ix = x0; ix < x1; ++ix) {
+                        /* arithmetic instead of a branch: the comparison is unpredictable */
+                        float v = in[iy * l->w + ix];
+                        int better = v > best;
+                        where += better * (iy * l->w + ix - where);
+                        best = better ? v : best;
+                    }
+                out[y * ow + x] = best;
                 if (arg) arg[y * ow + x] = where;
             }
+        }
     }
 }
 

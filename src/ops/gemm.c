@@ -4,6 +4,7 @@
  * with GCC vector extensions (AVX2/FMA under -march=native, SSE otherwise). */
 #include "gemm.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "threadpool.h"
@@ -24,6 +25,7 @@ typedef struct {
     float beta;
     float *C;
     int ldc;
+    int parts;      /* OpenBLAS path: how many pieces the product is cut into */
 } gemm_args;
 
 static float a_at(const gemm_args *g, int i, int k)
@@ -114,18 +116,50 @@ static void gemm_tiles(void *ctx, int t0, int t1)
 void gemm_builtin(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
                   const float *B, int ldb, float beta, float *C, int ldc)
 {
-    gemm_args g = {ta, tb, M, N, K, alpha, A, B, lda, ldb, beta, C, ldc};
+    gemm_args g = {ta, tb, M, N, K, alpha, A, B, lda, ldb, beta, C, ldc, 0};
     if (M <= 0 || N <= 0) return;
     int tiles = ((M + MC - 1) / MC) * ((N + NC - 1) / NC);
     parallel_for(tiles, 1, gemm_tiles, &g);
 }
 
+#ifdef DN_OPENBLAS
+/* OpenBLAS runs single-threaded on each part and the library's pool splits
+ * the work: OpenBLAS's own threads spin-wait after each call and would fight
+ * the pool's threads for the cores in the layers between two gemms. */
+static pthread_once_t openblas_once = PTHREAD_ONCE_INIT;
+static void openblas_single_thread(void) { openblas_set_num_threads(1); }
+
+static void openblas_part(void *ctx, int p0, int p1)
+{
+    const gemm_args *g = ctx;
+    int parts = g->parts, split_n = g->N >= g->M;
+    int len = split_n ? g->N : g->M;
+    for (int p = p0; p < p1; ++p) {
+        /* part boundaries on multiples of 16 keep the kernels' panels whole */
+        int lo = (int)((long)len * p / parts) & ~15;
+        int hi = p + 1 == parts ? len : (int)((long)len * (p + 1) / parts) & ~15;
+        if (hi <= lo) continue;
+        if (split_n)
+            cblas_sgemm(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans, g->tb ? CblasTrans : CblasNoTrans,
+                        g->M, hi - lo, g->K, g->alpha, g->A, g->lda,
+                        g->B + (g->tb ? (size_t)lo * g->ldb : (size_t)lo), g->ldb, g->beta, g->C + lo, g->ldc);
+        else
+            cblas_sgemm(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans, g->tb ? CblasTrans : CblasNoTrans,
+                        hi - lo, g->N, g->K, g->alpha, g->A + (g->ta ? (size_t)lo : (size_t)lo * g->lda),
+                        g->lda, g->B, g->ldb, g->beta, g->C + (size_t)lo * g->ldc, g->ldc);
+    }
+}
+#endif
+
 void gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
           const float *B, int ldb, float beta, float *C, int ldc)
 {
 #ifdef DN_OPENBLAS
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M,
-                N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    pthread_once(&openblas_once, openblas_single_thread);
+    /* small products are not worth a hand-off to another thread */
+    int parts = (double)M * N * K < 1e6 ? 1 : threadpool_size();
+    gemm_args g = {ta, tb, M, N, K, alpha, A, B, lda, ldb, beta, C, ldc, parts};
+    parallel_for(parts, 1, openblas_part, &g);
 #else
     gemm_builtin(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 #endif
