@@ -344,15 +344,19 @@ static int note_once(cfg_file *f, const char *section, const char *key)
     return 1;
 }
 
-int cfg_check_unused(cfg_section *s, const char *const *ignored)
+static int listed(const char *const *list, const char *key)
+{
+    for (int j = 0; list && list[j]; ++j)
+        if (!strcmp(list[j], key)) return 1;
+    return 0;
+}
+
+int cfg_check_unused(cfg_section *s, const char *const *ignored, const char *const *also_ignored)
 {
     for (int i = 0; i < s->n_opts; ++i) {
         cfg_option *o = &s->opts[i];
         if (o->used) continue;
-        int known = 0;
-        for (int j = 0; ignored && ignored[j]; ++j)
-            if (!strcmp(ignored[j], o->key)) known = 1;
-        if (!known)
+        if (!listed(ignored, o->key) && !listed(also_ignored, o->key))
             return dn_error("%s:%d: [%s] unknown key '%s'", s->file, o->line, s->name, o->key);
         o->used = 1;
         if (note_once(s->owner, s->name, o->key))

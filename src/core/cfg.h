@@ -63,8 +63,9 @@ int cfg_fail(cfg_section *s, const char *key, const char *fmt, ...)
     ;
 int cfg_failed(const cfg_section *s);
 
-/* Unused keys: those in `ignored` (NULL-terminated, darknet keys this project
- * does not act on) get one note each; any other is an error. Returns 0 or -1. */
-int cfg_check_unused(cfg_section *s, const char *const *ignored);
+/* Unused keys: those in `ignored` or `also_ignored` (NULL-terminated lists of
+ * darknet keys this project does not act on; either may be NULL) get one note
+ * each; any other is an error. Returns 0 or -1. */
+int cfg_check_unused(cfg_section *s, const char *const *ignored, const char *const *also_ignored);
 
 #endif

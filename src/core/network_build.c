@@ -23,6 +23,12 @@ static const char *const net_ignored[] = {
     "badlabels_rejection_percentage", "num_sigmas_reject_badlabels", "contrastive_jit_flip",
     "contrastive_color", NULL};
 
+/* Keys AlexeyAB's darknet reads in every layer section (training tricks and
+ * loading controls this project does not act on). */
+static const char *const layer_ignored[] = {"stopbackward", "onlyforward", "dontload", "dontloadscales",
+                                            "learning_rate", "train_only_bn", "dont_update", "stream",
+                                            "wait_stream", "burnin_update", NULL};
+
 static int parse_net_section(network *net, cfg_section *s)
 {
     if (strcmp(s->name, "net") && strcmp(s->name, "network"))
@@ -42,7 +48,7 @@ static int parse_net_section(network *net, cfg_section *s)
     net->momentum = cfg_float_range(s, "momentum", 0.9f, 0, 1);
     net->decay = cfg_float_range(s, "decay", 0.0001f, 0, 1);
     if (lr_schedule_parse(&net->lr, s)) return -1;
-    if (cfg_failed(s) || cfg_check_unused(s, net_ignored)) return -1;
+    if (cfg_failed(s) || cfg_check_unused(s, net_ignored, NULL)) return -1;
     /* sizes are ints throughout; refuse what would overflow them */
     if ((int64_t)net->w * net->h * net->c * net->batch > INT_MAX)
         return cfg_fail(s, NULL, "an input batch of %d x %d x %d x %d values is too large", net->batch,
@@ -84,7 +90,7 @@ static int parse_layer(network *net, int i, cfg_section *s)
     /* name the section when parse or setup fails without saying where
      * (out of memory, a shape it cannot handle) */
     if (l->ops->parse(l, s, net) || cfg_failed(s)) return section_error(s);
-    if (cfg_check_unused(s, l->ops->ignored_keys)) return -1;
+    if (cfg_check_unused(s, l->ops->ignored_keys, layer_ignored)) return -1;
     if (network_setup_layers(net, i)) return section_error(s);
     return 0;
 }

@@ -34,8 +34,8 @@ extern const layer_ops convolutional_ops;
 
 static const char *const conv_ignored[] = {
     "binary", "xnor", "bin_output", "flipped", "dot", "antialiasing", "assisted_excitation",
-    "sway", "rotate", "stretch", "stretch_sway", "coordconv", "deform", "cbn", "stopbackward",
-    "train_only_bn", "dont_update", "burnin_update", "use_bin_output", "reverse", NULL};
+    "sway", "rotate", "stretch", "stretch_sway", "coordconv", "deform", "cbn", "use_bin_output",
+    "reverse", NULL};
 
 static int parse_geometry(conv_state *s, cfg_section *sec)
 {

@@ -17,7 +17,6 @@ typedef struct {
 } route_state;
 
 /* GPU stream keys of AlexeyAB's darknet: scheduling only. */
-static const char *const route_ignored[] = {"stream", "wait_stream", NULL};
 
 /* Sets the output shape from the sources. On a mismatch writes a message and
  * returns the cfg key it concerns; NULL when fine. */
@@ -121,5 +120,4 @@ const layer_ops route_ops = {
     .forward = route_forward,
     .backward = route_backward,
     .free_priv = route_free,
-    .ignored_keys = route_ignored,
 };
