@@ -42,6 +42,10 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 const char *temp_file(const char *text);
 /* Builds a network from cfg text (NULL on error; message in dn_last_error()). */
 network *net_from_text(const char *cfg_text);
+/* net_from_text that records a test failure (with the message) when it fails. */
+network *build_net(const char *cfg_text);
+/* batch * inputs floats in [-1, 1]; free() it. */
+float *random_input(const network *net, unsigned seed);
 void random_fill(float *x, int n, float lo, float hi, unsigned seed);
 /* Largest |a-b| / max(1, |b|) over n values, reporting the index. */
 double max_rel_diff(const float *a, const float *b, int n, int *where);

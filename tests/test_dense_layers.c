@@ -10,19 +10,6 @@
 #include "network.h"
 #include "test.h"
 
-static network *build(const char *cfg)
-{
-    network *net = net_from_text(cfg);
-    CHECK_MSG(net != NULL, "cfg rejected: %s", dn_last_error());
-    return net;
-}
-
-static float *random_input(const network *net, unsigned seed)
-{
-    float *x = malloc(sizeof(float) * net->batch * net->inputs);
-    random_fill(x, net->batch * net->inputs, -1, 1, seed);
-    return x;
-}
 
 /* Random values in every trainable tensor (scales kept positive). */
 static void randomize_params(network *net, unsigned seed)
@@ -51,7 +38,7 @@ static void reference_connected(const float *x, const float *wt, const float *bi
 TEST(connected_forward_matches_reference)
 {
     /* default activation is logistic, as darknet's */
-    network *net = build(CONN_NET "[conn]\noutput=5\n");
+    network *net = build_net(CONN_NET "[conn]\noutput=5\n");
     if (!net) return;
     layer *l = &net->layers[0];
     CHECK(l->out_w == 1 && l->out_h == 1 && l->out_c == 5 && l->outputs == 5);
@@ -69,7 +56,7 @@ TEST(connected_forward_matches_reference)
 
 TEST(connected_init_is_uniform_he)
 {
-    network *net = build("[net]\nbatch=1\nwidth=1\nheight=1\nchannels=200\n[connected]\noutput=50\n");
+    network *net = build_net("[net]\nbatch=1\nwidth=1\nheight=1\nchannels=200\n[connected]\noutput=50\n");
     if (!net) return;
     const float *w = net->layers[0].stored[1];
     double scale = sqrt(2.0 / 200), sum2 = 0, lo = 1, hi = -1;
@@ -87,7 +74,7 @@ TEST(connected_init_is_uniform_he)
 
 TEST(connected_batchnorm_forward_matches_reference)
 {
-    network *net = build(CONN_NET "[connected]\noutput=4\nbatch_normalize=1\nactivation=linear\n");
+    network *net = build_net(CONN_NET "[connected]\noutput=4\nbatch_normalize=1\nactivation=linear\n");
     if (!net) return;
     layer *l = &net->layers[0];
     /* stored: biases, weights, scales, rolling mean, rolling var */
@@ -134,7 +121,7 @@ TEST(connected_backward_matches_finite_differences)
                  "[connected]\noutput=4\nactivation=linear\n",
     };
     for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; ++i) {
-        network *net = build(cfgs[i]);
+        network *net = build_net(cfgs[i]);
         if (!net) continue;
         float *x = random_input(net, 20 + i);
         double err = grad_check(net, x, 1e-2);
@@ -146,7 +133,7 @@ TEST(connected_backward_matches_finite_differences)
 
 TEST(connected_rejects_resize_and_bad_output)
 {
-    network *net = build(CONN_NET "[connected]\noutput=5\n");
+    network *net = build_net(CONN_NET "[connected]\noutput=5\n");
     if (net) {
         CHECK(resize_network(net, 4, 4) != 0);
         CHECK(strstr(dn_last_error(), "12 inputs") != NULL);
@@ -170,7 +157,7 @@ static void reference_softmax(const float *x, int n, double temperature, double 
 TEST(softmax_forward_matches_reference)
 {
     /* 2 images of 2x1x6 = 12 inputs in 3 groups of 4, temperature 2 */
-    network *net = build("[net]\nbatch=2\nwidth=2\nheight=1\nchannels=6\n[soft]\ngroups=3\ntemperature=2\n");
+    network *net = build_net("[net]\nbatch=2\nwidth=2\nheight=1\nchannels=6\n[soft]\ngroups=3\ntemperature=2\n");
     if (!net) return;
     layer *l = &net->layers[0];
     CHECK(l->out_w == 2 && l->out_h == 1 && l->out_c == 6);
@@ -198,7 +185,7 @@ static float *one_hot(int batch, int inputs, int groups, unsigned seed)
 
 TEST(softmax_cross_entropy_cost_and_gradient)
 {
-    network *net = build("[net]\nbatch=2\nwidth=1\nheight=1\nchannels=5\n[softmax]\n");
+    network *net = build_net("[net]\nbatch=2\nwidth=1\nheight=1\nchannels=5\n[softmax]\n");
     if (!net) return;
     layer *l = &net->layers[0];
     CHECK(l->truths == 5 && net->truths == 5);
@@ -238,7 +225,7 @@ TEST(softmax_cross_entropy_matches_finite_differences)
     };
     const int groups[] = {1, 2, 2};
     for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; ++i) {
-        network *net = build(cfgs[i]);
+        network *net = build_net(cfgs[i]);
         if (!net) continue;
         layer *last = &net->layers[net->n - 1];
         float *x = random_input(net, 30 + i), *t = one_hot(net->batch, last->inputs, groups[i], i);
@@ -262,7 +249,7 @@ TEST(softmax_jacobian_matches_finite_differences)
         "[softmax]\ngroups=4\ntemperature=0.7\n[convolutional]\nfilters=2\nsize=1\nactivation=linear\n",
     };
     for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; ++i) {
-        network *net = build(cfgs[i]);
+        network *net = build_net(cfgs[i]);
         if (!net) continue;
         float *x = random_input(net, 40 + i);
         float *t = calloc((size_t)net->batch * (net->truths ? net->truths : 1), sizeof *t);
@@ -290,7 +277,7 @@ TEST(softmax_rejects_uneven_groups)
 
 TEST(dropout_inference_is_identity)
 {
-    network *net = build(DROP_NET);
+    network *net = build_net(DROP_NET);
     if (!net) return;
     float *x = random_input(net, 1);
     float *out = network_predict(net, x);
@@ -301,7 +288,7 @@ TEST(dropout_inference_is_identity)
 
 TEST(dropout_training_drops_and_scales)
 {
-    network *net = build(DROP_NET);
+    network *net = build_net(DROP_NET);
     if (!net) return;
     layer *l = &net->layers[0];
     int n = net->batch * net->inputs;
@@ -356,7 +343,7 @@ static double seeded_loss(network *net, const float *x, const float *r)
 
 TEST(dropout_backward_matches_seeded_finite_differences)
 {
-    network *net = build("[net]\nbatch=2\nwidth=3\nheight=3\nchannels=2\n"
+    network *net = build_net("[net]\nbatch=2\nwidth=3\nheight=3\nchannels=2\n"
                          "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=tanh\n"
                          "[dropout]\nprobability=0.4\n[connected]\noutput=4\nactivation=linear\n");
     if (!net) return;
@@ -393,7 +380,7 @@ static void check_cost(const char *type, float scale, const float *t, double wan
     char cfg[256];
     snprintf(cfg, sizeof cfg, "[net]\nbatch=1\nwidth=2\nheight=2\nchannels=1\n[cost]\ntype=%s\nscale=%g\n", type,
              scale);
-    network *net = build(cfg);
+    network *net = build_net(cfg);
     if (!net) return;
     layer *l = &net->layers[0];
     float x[4] = {0.5f, -1, 2.5f, 0.2f}, dx[4] = {0};
@@ -433,7 +420,7 @@ TEST(cost_values_by_hand)
 TEST(cost_matches_finite_differences)
 {
     /* sse behind parameters */
-    network *net = build("[net]\nbatch=2\nwidth=2\nheight=2\nchannels=2\n"
+    network *net = build_net("[net]\nbatch=2\nwidth=2\nheight=2\nchannels=2\n"
                          "[connected]\noutput=5\nactivation=tanh\n[cost]\ntype=sse\nscale=1.5\n");
     if (net) {
         float *x = random_input(net, 50), t[10];
@@ -445,7 +432,7 @@ TEST(cost_matches_finite_differences)
         free_network(net);
     }
     /* smooth L1 on the input, every |x - t| well away from the kink at 1 */
-    net = build("[net]\nbatch=2\nwidth=4\nheight=1\nchannels=1\n[cost]\ntype=smooth\nscale=2\n");
+    net = build_net("[net]\nbatch=2\nwidth=4\nheight=1\nchannels=1\n[cost]\ntype=smooth\nscale=2\n");
     if (net) {
         float x[8], t[8];
         random_fill(x, 8, -1, 1, 52);
@@ -485,7 +472,7 @@ static void reference_layernorm(const float *x, const float *gamma, const float 
 
 TEST(layernorm_forward_matches_reference)
 {
-    network *net = build(LN_NET "[layernorm]\n");
+    network *net = build_net(LN_NET "[layernorm]\n");
     if (!net) return;
     layer *l = &net->layers[0];
     CHECK(l->out_w == 4 && l->out_h == 3 && l->out_c == 5);
@@ -511,7 +498,7 @@ TEST(layernorm_forward_matches_reference)
 
 TEST(layernorm_eps_key)
 {
-    network *net = build(LN_NET "[layernorm]\neps=0.5\n");
+    network *net = build_net(LN_NET "[layernorm]\neps=0.5\n");
     if (!net) return;
     float *x = random_input(net, 63);
     double y[120];
@@ -531,7 +518,7 @@ TEST(layernorm_backward_matches_finite_differences)
         "[layernorm]\neps=1e-5\n[convolutional]\nfilters=3\nsize=1\nactivation=linear\n",
     };
     for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; ++i) {
-        network *net = build(cfgs[i]);
+        network *net = build_net(cfgs[i]);
         if (!net) continue;
         randomize_params(net, 70);
         float *x = random_input(net, 71 + i);
@@ -574,7 +561,7 @@ TEST(layernorm_weights_file_order)
 TEST(layernorm_large_map_matches_reference)
 {
     /* big enough to be split over threads, in chunks that cross image boundaries */
-    network *net = build("[net]\nbatch=3\nwidth=37\nheight=29\nchannels=16\n[layernorm]\n");
+    network *net = build_net("[net]\nbatch=3\nwidth=37\nheight=29\nchannels=16\n[layernorm]\n");
     if (!net) return;
     layer *l = &net->layers[0];
     enum { B = 3, C = 16, S = 37 * 29, N = B * C * S };

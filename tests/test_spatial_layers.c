@@ -9,19 +9,6 @@
 #include "network.h"
 #include "test.h"
 
-static network *build(const char *cfg)
-{
-    network *net = net_from_text(cfg);
-    CHECK_MSG(net != NULL, "cfg rejected: %s", dn_last_error());
-    return net;
-}
-
-static float *random_input(const network *net, unsigned seed)
-{
-    float *x = malloc(sizeof(float) * net->batch * net->inputs);
-    random_fill(x, net->batch * net->inputs, -1, 1, seed);
-    return x;
-}
 
 static int check_shape(const layer *l, int w, int h, int c)
 {
@@ -71,7 +58,7 @@ static network *pool_net(const pool_case *k, int batch)
              "[net]\nbatch=%d\nwidth=%d\nheight=%d\nchannels=%d\n"
              "[maxpool]\nsize=%d\nstride_x=%d\nstride_y=%d\n%s",
              batch, k->w, k->h, k->c, k->size, k->stride_x, k->stride_y, pad);
-    return build(cfg);
+    return build_net(cfg);
 }
 
 TEST(maxpool_forward_matches_reference)
@@ -100,7 +87,7 @@ TEST(maxpool_forward_matches_reference)
 TEST(maxpool_defaults_follow_darknet)
 {
     /* size=2 alone: stride 1, padding 1, so the size is kept; [max] is the alias */
-    network *net = build("[net]\nwidth=5\nheight=4\nchannels=2\n[max]\nsize=2\n"
+    network *net = build_net("[net]\nwidth=5\nheight=4\nchannels=2\n[max]\nsize=2\n"
                          "[maxpool]\nstride=2\n"); /* size = stride: 2x2/2 -> 3 x 2 */
     if (!net) return;
     check_shape(&net->layers[0], 5, 4, 2);
@@ -144,7 +131,7 @@ TEST(maxpool_backward_matches_finite_differences)
 
 TEST(avgpool_forward_and_backward)
 {
-    network *net = build("[net]\nbatch=2\nwidth=5\nheight=3\nchannels=4\n[avg]\n");
+    network *net = build_net("[net]\nbatch=2\nwidth=5\nheight=3\nchannels=4\n[avg]\n");
     if (!net) return;
     layer *l = &net->layers[0];
     check_shape(l, 1, 1, 4);
@@ -170,7 +157,7 @@ TEST(upsample_forward_and_backward)
         char cfg[256];
         snprintf(cfg, sizeof cfg, "[net]\nbatch=2\nwidth=4\nheight=3\nchannels=2\n[upsample]\nstride=%d\nscale=%g\n",
                  strides[t], scales[t]);
-        network *net = build(cfg);
+        network *net = build_net(cfg);
         if (!net) continue;
         int s = strides[t], ow = 4 * s, oh = 3 * s;
         layer *l = &net->layers[0];
@@ -192,7 +179,7 @@ TEST(upsample_forward_and_backward)
 
 TEST(route_forward_concatenates_relative_and_absolute)
 {
-    network *net = build("[net]\nbatch=2\nwidth=5\nheight=4\nchannels=2\n"
+    network *net = build_net("[net]\nbatch=2\nwidth=5\nheight=4\nchannels=2\n"
                          "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=linear\n"
                          "[convolutional]\nfilters=4\nsize=1\nactivation=linear\n"
                          "[route]\nlayers=-2,1\n"          /* layer 0 then layer 1 */
@@ -219,7 +206,7 @@ TEST(route_forward_concatenates_relative_and_absolute)
 
 TEST(route_groups_take_one_channel_slice)
 {
-    network *net = build("[net]\nbatch=2\nwidth=3\nheight=4\nchannels=2\n"
+    network *net = build_net("[net]\nbatch=2\nwidth=3\nheight=4\nchannels=2\n"
                          "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=linear\n"
                          "[convolutional]\nfilters=6\nsize=1\nactivation=linear\n"
                          "[route]\nlayers=0,-1\ngroups=2\ngroup_id=1\n");
@@ -244,7 +231,7 @@ TEST(route_groups_take_one_channel_slice)
 TEST(route_backward_reaches_source_layers)
 {
     /* yolov4-tiny's CSP block in miniature */
-    network *net = build("[net]\nbatch=2\nwidth=4\nheight=4\nchannels=2\n"
+    network *net = build_net("[net]\nbatch=2\nwidth=4\nheight=4\nchannels=2\n"
                          "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=tanh\n"   /* 0 */
                          "[route]\nlayers=-1\ngroups=2\ngroup_id=1\n"                     /* 1 */
                          "[convolutional]\nfilters=2\nsize=3\npad=1\nactivation=tanh\n"   /* 2 */
@@ -319,7 +306,7 @@ static network *shortcut_net(const char *fmt, const char *act)
 {
     char cfg[1024];
     snprintf(cfg, sizeof cfg, fmt, act);
-    return build(cfg);
+    return build_net(cfg);
 }
 
 TEST(shortcut_forward_matches_reference)
@@ -365,7 +352,7 @@ TEST(shortcut_backward_matches_finite_differences)
 
 TEST(shortcut_from_previous_layer_counts_twice)
 {
-    network *net = build("[net]\nbatch=1\nwidth=3\nheight=3\nchannels=2\n"
+    network *net = build_net("[net]\nbatch=1\nwidth=3\nheight=3\nchannels=2\n"
                          "[convolutional]\nfilters=2\nsize=3\npad=1\nactivation=tanh\n"
                          "[shortcut]\nfrom=-1\n");
     if (!net) return;
@@ -403,7 +390,7 @@ static void check_mixed_shapes(network *net, int w, int h)
 
 TEST(spatial_layers_resize)
 {
-    network *net = build(mixed_cfg);
+    network *net = build_net(mixed_cfg);
     if (!net) return;
     check_mixed_shapes(net, 8, 6);
     float *x = random_input(net, 14);

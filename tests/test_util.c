@@ -29,6 +29,20 @@ network *net_from_text(const char *cfg_text)
     return net;
 }
 
+network *build_net(const char *cfg_text)
+{
+    network *net = net_from_text(cfg_text);
+    CHECK_MSG(net != NULL, "cfg rejected: %s", dn_last_error());
+    return net;
+}
+
+float *random_input(const network *net, unsigned seed)
+{
+    float *x = malloc(sizeof(float) * net->batch * net->inputs);
+    random_fill(x, net->batch * net->inputs, -1, 1, seed);
+    return x;
+}
+
 void random_fill(float *x, int n, float lo, float hi, unsigned seed)
 {
     rng_state r;
