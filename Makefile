@@ -18,9 +18,10 @@ ifeq ($(SANITIZE),1)
 override BUILD := $(BUILD)-sanitize
 endif
 
-INCLUDES := -Iinclude $(addprefix -Isrc/,core ops layers detect data cli)
+INCLUDES := -Iinclude $(addprefix -Isrc/,core ops layers detect data cli) -I/usr/include/stb
 CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -pthread $(INCLUDES) -MMD -MP
-LDLIBS   := -lm -pthread
+# stb (images, font), libjpeg-turbo (fast JPEG), cJSON (COCO files)
+LDLIBS   := -lstb -lturbojpeg -lcjson -lm -pthread
 
 ifeq ($(DEBUG),1)
 CFLAGS   += -O0 -g
