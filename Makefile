@@ -83,13 +83,16 @@ $(BUILD)/run_tests: $(TEST_OBJ) $(BUILD)/libdarknet.a
 $(BUILD)/opencv_check: tests/opencv/opencv_check.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) -O2 -std=c++17 $< -o $@ $(shell pkg-config --cflags --libs opencv4)
+# Our side of that check: saves random weights, dumps chosen layers' outputs, compares
+$(BUILD)/dump_outputs: $(BUILD)/tests/opencv/dump_outputs.o $(BUILD)/libdarknet.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 deps:
 	@scripts/install_deps.sh
 
 # The whole suite: unit tests, then the CLI and OpenCV cross-check scripts.
 test: deps
-	@$(MAKE) --no-print-directory darknet $(BUILD)/run_tests
+	@$(MAKE) --no-print-directory darknet $(BUILD)/run_tests $(BUILD)/dump_outputs
 	@if pkg-config --exists opencv4; then $(MAKE) --no-print-directory $(BUILD)/opencv_check; fi
 	@DARKNET=$(BUILD)/darknet OPENCV_CHECK=$(BUILD)/opencv_check tests/run_all.sh $(BUILD)/run_tests
 

@@ -70,6 +70,12 @@ struct layer_ops {
     void (*free_priv)(layer *l);
     /* Extra darknet keys this type accepts but does not act on (NULL-terminated). */
     const char *const *ignored_keys;
+    /* Detection layers only ([yolo]), else NULL: after a forward, the boxes of
+     * image 0 whose objectness exceeds thresh. With out == NULL only counts them;
+     * otherwise fills out[0..count) (each prob array malloc'ed here, freed by
+     * free_detections). Returns the count, or -1 on failure (error recorded).
+     * Used by get_network_boxes() so that it needs no type checks. */
+    int (*get_detections)(const layer *l, const network *net, float thresh, detection *out);
 };
 
 /* registry.c */
