@@ -633,3 +633,32 @@ TEST(weights_frozen_network_loads_same)
     unlink(w);
     cfg_done(cfg);
 }
+
+/* load_network draws random weights only for the layers the file does not
+ * fill: the loaded layer is bit-exact, the rest is initialised, not zero. */
+TEST(weights_partial_file_leaves_rest_initialised)
+{
+    const char *cfg = temp_file("[net]\nwidth=4\nheight=4\nchannels=2\n"
+                                "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=leaky\n"
+                                "[convolutional]\nfilters=2\nsize=1\nactivation=linear\n");
+    network *full = load_network(cfg, NULL, 0);
+    CHECK(full != NULL);
+    if (!full) return;
+    char path[64];
+    snprintf(path, sizeof path, "%s.w", cfg);
+    CHECK(save_weights_upto(full, path, 1) == 0);
+    network *net = load_network(cfg, path, 0);
+    CHECK_MSG(net != NULL, "%s", dn_last_error());
+    if (net) {
+        layer *a = &full->layers[0], *b = &net->layers[0], *rest = &net->layers[1];
+        for (int t = 0; t < a->n_stored; ++t)
+            CHECK(!memcmp(a->stored[t], b->stored[t], a->stored_n[t] * sizeof(float)));
+        float energy = 0;
+        for (int i = 0; i < rest->stored_n[1]; ++i) energy += rest->stored[1][i] * rest->stored[1][i];
+        CHECK_MSG(energy > 0, "layer 1 weights were left at zero");
+        free_network(net);
+    }
+    unlink(path);
+    unlink(cfg);
+    free_network(full);
+}

@@ -64,6 +64,10 @@ struct layer_ops {
      * (re)allocates shape-dependent state. Called after parse and whenever the
      * batch or input size changes. Returns 0 or -1. */
     int (*setup)(layer *l, network *net);
+    /* Draws the initial values of its random parameters from net->rng. Runs
+     * after the whole network is built, and only for layers a weights file
+     * did not fill (loading pretrained weights skips the work). */
+    void (*init_weights)(layer *l, network *net);
     void (*forward)(layer *l, network *net);
     void (*backward)(layer *l, network *net);
     /* Frees l->priv and anything it points to. */

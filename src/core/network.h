@@ -50,6 +50,11 @@ float network_cost(const network *net);
 /* Builds a network; trainable=0 makes an inference-only one (no deltas, no
  * gradient buffers), as a frozen teacher needs. */
 network *parse_network_cfg_mode(const char *cfg_path, int trainable, uint64_t seed);
+/* The same without drawing the random initial weights (they stay zero): for
+ * loading weights over them, or for looking at shapes only. */
+network *build_network(const char *cfg_path, int trainable, uint64_t seed);
+/* load_weights_upto that also says how many layers the file filled. */
+int load_weights_held(network *net, const char *path, int n_layers, int *held);
 /* Re-runs every layer's setup for the current batch and input size and
  * reallocates outputs, deltas and the workspace. Returns 0 or -1. */
 int network_setup_layers(network *net, int first);

@@ -95,7 +95,7 @@ static int parse_layer(network *net, int i, cfg_section *s)
     return 0;
 }
 
-network *parse_network_cfg_mode(const char *cfg_path, int trainable, uint64_t seed)
+network *build_network(const char *cfg_path, int trainable, uint64_t seed)
 {
     cfg_file *f = cfg_read(cfg_path);
     if (!f) return NULL;
@@ -125,6 +125,20 @@ fail:
     return NULL;
 }
 
+/* Draws the initial random parameters of layers first..n-1, in order. */
+static void init_layers(network *net, int first)
+{
+    for (int i = first; i < net->n; ++i)
+        if (net->layers[i].ops->init_weights) net->layers[i].ops->init_weights(&net->layers[i], net);
+}
+
+network *parse_network_cfg_mode(const char *cfg_path, int trainable, uint64_t seed)
+{
+    network *net = build_network(cfg_path, trainable, seed);
+    if (net) init_layers(net, 0);
+    return net;
+}
+
 /* The public entry points start with a clean error, so a failure shows its own
  * message rather than one the caller already handled. The internal ones do not:
  * a layer's parse may build a teacher while its own cfg error is pending. */
@@ -137,12 +151,15 @@ network *parse_network_cfg(const char *cfg_path)
 static network *load_mode(const char *cfg, const char *weights, int clear, int trainable,
                           uint64_t seed)
 {
-    network *net = parse_network_cfg_mode(cfg, trainable, seed);
+    network *net = build_network(cfg, trainable, seed);
     if (!net) return NULL;
-    if (weights && *weights && load_weights(net, weights)) {
+    /* only layers the weights file does not fill need random values */
+    int held = 0;
+    if (weights && *weights && load_weights_held(net, weights, -1, &held)) {
         free_network(net);
         return NULL;
     }
+    init_layers(net, held);
     if (clear) network_reset_schedule(net);
     return net;
 }

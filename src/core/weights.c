@@ -28,8 +28,9 @@ static size_t layer_bytes(const layer *l)
 
 static int clamp_layers(const network *net, int n) { return (n < 0 || n > net->n) ? net->n : n; }
 
-int load_weights_upto(network *net, const char *path, int n_layers)
+int load_weights_held(network *net, const char *path, int n_layers, int *held_out)
 {
+    *held_out = 0;
     n_layers = clamp_layers(net, n_layers);
     FILE *fp = fopen(path, "rb");
     if (!fp) return dn_error("cannot open weights file %s: %s", path, strerror(errno));
@@ -102,6 +103,7 @@ int load_weights_upto(network *net, const char *path, int n_layers)
     if (held < n_layers)
         dn_info("weights file %s holds the first %d of %d layers (%zu of %zu bytes); "
                 "the rest keep their initial values", path, held, n_layers, size, full);
+    *held_out = held;
     net->seen = seen;
     net->iteration = (int)(seen / ((uint64_t)net->batch * net->subdivisions));
     return 0;
@@ -109,6 +111,12 @@ short_header:
     fclose(fp);
     return dn_error("weights file %s: %zu bytes is too short for the %zu-byte header", path, size,
                     header);
+}
+
+int load_weights_upto(network *net, const char *path, int n_layers)
+{
+    int held;
+    return load_weights_held(net, path, n_layers, &held);
 }
 
 int load_weights(network *net, const char *path) { return load_weights_upto(net, path, -1); }

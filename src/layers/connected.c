@@ -43,10 +43,15 @@ static int alloc_params(layer *l, connected_state *s, network *net)
         layer_store(l, s->bn.rolling_var, n);
         s->bn.biases = s->biases;
     }
-    /* darknet: uniform in [-scale, scale] with scale = sqrt(2/inputs) */
-    float scale = sqrtf(2.0f / s->n_in);
-    for (int i = 0; i < nw; ++i) s->weights[i] = rng_range(&net->rng, -scale, scale);
     return 0;
+}
+
+/* darknet: uniform in [-scale, scale] with scale = sqrt(2/inputs) */
+static void connected_init_weights(layer *l, network *net)
+{
+    connected_state *s = l->priv;
+    float scale = sqrtf(2.0f / s->n_in);
+    for (int i = 0; i < s->n_in * s->n_out; ++i) s->weights[i] = rng_range(&net->rng, -scale, scale);
 }
 
 static int connected_parse(layer *l, cfg_section *sec, network *net)
@@ -137,6 +142,7 @@ const layer_ops connected_ops = {
     .alias = "conn",
     .parse = connected_parse,
     .setup = connected_setup,
+    .init_weights = connected_init_weights,
     .forward = connected_forward,
     .backward = connected_backward,
     .free_priv = connected_free,

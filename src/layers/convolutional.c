@@ -106,10 +106,17 @@ static int alloc_params(layer *l, conv_state *s, network *net)
     if (!(s->weights = layer_add_param(l, net, nw, 1))) return -1;
     s->weight_grad = l->params[l->n_params - 1].grad;
     layer_store(l, s->weights, nw);
-    /* He initialisation, as darknet */
-    float scale = sqrtf(2.0f / (nw / n));
-    for (int i = 0; i < nw; ++i) s->weights[i] = scale * rng_normal(&net->rng);
     return 0;
+}
+
+/* He initialisation, as darknet; a sharing layer has nothing of its own. */
+static void conv_init_weights(layer *l, network *net)
+{
+    conv_state *s = l->priv;
+    if (s->share_index >= 0) return;
+    int per_filter = (l->c / s->groups) * s->size_x * s->size_y, nw = s->filters * per_filter;
+    float scale = sqrtf(2.0f / per_filter);
+    for (int i = 0; i < nw; ++i) s->weights[i] = scale * rng_normal(&net->rng);
 }
 
 static int conv_parse(layer *l, cfg_section *sec, network *net)
@@ -260,6 +267,7 @@ const layer_ops convolutional_ops = {
     .alias = "conv",
     .parse = conv_parse,
     .setup = conv_setup,
+    .init_weights = conv_init_weights,
     .forward = conv_forward,
     .backward = conv_backward,
     .free_priv = conv_free,
