@@ -4,6 +4,21 @@
 
 #include "threadpool.h"
 
+/* For kernel column kx: input x = ox*stride + x0 is inside the image for ox in [lo, hi). */
+typedef struct {
+    int x0, lo, hi;
+} tap_range;
+
+enum { MAX_KERNEL = 1024 }; /* the cfg parser's limit on size_x */
+
+static void tap_ranges(const conv_geometry *g, tap_range *t)
+{
+    for (int kx = 0; kx < g->ksize_x; ++kx) {
+        t[kx].x0 = kx * g->dilation - g->pad_x;
+        conv_valid_range(g, t[kx].x0, &t[kx].lo, &t[kx].hi);
+    }
+}
+
 typedef struct {
     const float *in, *w, *out_delta;
     float *out, *w_grad, *in_delta;
@@ -17,6 +32,8 @@ static void forward_planes(void *ctx, int p0, int p1)
     const conv_geometry *g = j->g;
     size_t in_plane = (size_t)g->h * g->w, out_plane = (size_t)g->out_h * g->out_w;
     int kk = g->ksize_y * g->ksize_x;
+    tap_range taps[MAX_KERNEL];
+    tap_ranges(g, taps);
     for (int p = p0; p < p1; ++p) {
         int ch = p % g->c;
         const float *in = j->in + p * in_plane, *w = j->w + (size_t)ch * kk;
@@ -30,8 +47,7 @@ static void forward_planes(void *ctx, int p0, int p1)
                 const float *restrict row = in + (size_t)y * g->w;
                 for (int kx = 0; kx < g->ksize_x; ++kx) {
                     float wv = w[ky * g->ksize_x + kx];
-                    int x0 = kx * g->dilation - g->pad_x, lo, hi;
-                    conv_valid_range(g, x0, &lo, &hi);
+                    int x0 = taps[kx].x0, lo = taps[kx].lo, hi = taps[kx].hi;
                     if (g->stride_x == 1)
                         for (int ox = lo; ox < hi; ++ox) o[ox] += wv * row[ox + x0];
                     else
@@ -57,6 +73,8 @@ static void backward_channels(void *ctx, int c0, int c1)
     const conv_geometry *g = j->g;
     size_t in_plane = (size_t)g->h * g->w, out_plane = (size_t)g->out_h * g->out_w;
     int kk = g->ksize_y * g->ksize_x, s = g->stride_x;
+    tap_range taps[MAX_KERNEL];
+    tap_ranges(g, taps);
     for (int ch = c0; ch < c1; ++ch) {
         const float *w = j->w + (size_t)ch * kk;
         float *gw = j->w_grad + (size_t)ch * kk;
@@ -72,8 +90,7 @@ static void backward_channels(void *ctx, int c0, int c1)
                     const float *restrict row = in + (size_t)y * g->w;
                     float *restrict drow = id ? id + (size_t)y * g->w : NULL;
                     for (int kx = 0; kx < g->ksize_x; ++kx) {
-                        int x0 = kx * g->dilation - g->pad_x, lo, hi;
-                        conv_valid_range(g, x0, &lo, &hi);
+                        int x0 = taps[kx].x0, lo = taps[kx].lo, hi = taps[kx].hi;
                         float acc = 0, wv = w[ky * g->ksize_x + kx];
                         for (int ox = lo; ox < hi; ++ox) acc += dr[ox] * row[ox * s + x0];
                         gw[ky * g->ksize_x + kx] += acc;

@@ -32,6 +32,8 @@ static void im2col_rows(void *ctx, int r0, int r1)
         int ch = r / kk, ky = (r % kk) / g->ksize_x, kx = r % g->ksize_x;
         const float *im = a->src + (size_t)ch * g->h * g->w;
         float *out = a->dst + (size_t)r * g->out_h * g->out_w;
+        int x0 = kx * g->dilation - g->pad_x, lo, hi;
+        conv_valid_range(g, x0, &lo, &hi); /* the same for every row */
         for (int oy = 0; oy < g->out_h; ++oy) {
             int y = oy * g->stride_y - g->pad_y + ky * g->dilation;
             float *o = out + oy * g->out_w;
@@ -40,8 +42,6 @@ static void im2col_rows(void *ctx, int r0, int r1)
                 continue;
             }
             const float *row = im + (size_t)y * g->w;
-            int x0 = kx * g->dilation - g->pad_x, lo, hi;
-            conv_valid_range(g, x0, &lo, &hi);
             for (int ox = 0; ox < lo; ++ox) o[ox] = 0;
             if (g->stride_x == 1)
                 memcpy(o + lo, row + lo + x0, (size_t)(hi - lo) * sizeof(float));
@@ -69,13 +69,13 @@ static void col2im_channels(void *ctx, int c0, int c1)
         for (int k = 0; k < kk; ++k) {
             int ky = k / g->ksize_x, kx = k % g->ksize_x;
             const float *col = a->src + ((size_t)ch * kk + k) * g->out_h * g->out_w;
+            int x0 = kx * g->dilation - g->pad_x, lo, hi;
+            conv_valid_range(g, x0, &lo, &hi);
             for (int oy = 0; oy < g->out_h; ++oy) {
                 int y = oy * g->stride_y - g->pad_y + ky * g->dilation;
                 if (y < 0 || y >= g->h) continue;
                 float *row = im + (size_t)y * g->w;
                 const float *c = col + oy * g->out_w;
-                int x0 = kx * g->dilation - g->pad_x, lo, hi;
-                conv_valid_range(g, x0, &lo, &hi);
                 for (int ox = lo; ox < hi; ++ox) row[ox * g->stride_x + x0] += c[ox];
             }
         }
