@@ -112,6 +112,53 @@ typedef struct {
 detection *get_network_boxes(network *net, float thresh, int *num);
 void free_detections(detection *dets, int n);
 
+/* ---- images -------------------------------------------------------------- */
+
+/* w*h*c floats in [0,1], channel-major (CHW) like network inputs. */
+typedef struct image {
+    int w, h, c;
+    float *data;
+} image;
+
+image *make_image(int w, int h, int c);       /* zeroed; NULL on error */
+image *copy_image(const image *im);
+void free_image(image *im);                   /* NULL is fine */
+/* Loads a JPEG (libjpeg-turbo) or PNG, BMP, TGA, GIF, PSD, PNM (stb_image) as
+ * 3 channels (grey replicated, alpha dropped). NULL when the file is missing,
+ * truncated or corrupt, with the path and the reason in dn_last_error(). */
+image *load_image(const char *path);
+/* load_image for an image about to be shrunk to want_w x want_h: a JPEG is
+ * decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling, much faster) when
+ * the result stays large enough: both sides at least want_w and want_h, or,
+ * with fit_inside=1, at least the size letterbox_image would scale it to.
+ * *src_w, *src_h (either may be NULL) get the size stored in the file. */
+image *load_image_hint(const char *path, int want_w, int want_h, int fit_inside, int *src_w, int *src_h);
+/* PNG or JPEG (quality 95) by the extension, written to a temporary file
+ * and renamed into place. Returns 0 or -1. */
+int save_image(const image *im, const char *path);
+
+/* darknet's letterbox: the image scaled to fit inside w x h, aspect ratio
+ * kept, centred on 0.5 grey. */
+typedef struct {
+    int src_w, src_h;      /* the image */
+    int w, h;              /* the canvas */
+    int new_w, new_h;      /* the scaled image on it */
+    int dx, dy;            /* its top-left corner on the canvas */
+    float sx, sy;          /* new_w / src_w and new_h / src_h */
+} letterbox_geom;
+/* g (may be NULL) receives the geometry for mapping boxes back. */
+image *letterbox_image(const image *im, int w, int h, letterbox_geom *g);
+/* Boxes relative to the canvas (the network input) to boxes relative to the
+ * image, and back. */
+box letterbox_box_to_image(const letterbox_geom *g, box b);
+box letterbox_box_to_canvas(const letterbox_geom *g, box b);
+
+/* Draws boxes (centre-size, relative to the image) in one colour per class,
+ * each labelled "name score" on a filled background. scores and names may
+ * be NULL; classes without a name (k >= n_names) show their number. */
+void draw_detections(image *im, const box *boxes, const int *classes, const float *scores, int n,
+                     const char *const *names, int n_names);
+
 /* ---- synthetic data ------------------------------------------------------ */
 
 enum { SYNTH_SHAPE_CLASSES = 4 };
@@ -121,6 +168,34 @@ extern const char *const synth_shape_names[SYNTH_SHAPE_CLASSES];
  * background, written as w*h*c floats in [0,1] (NCHW). Deterministic in
  * (seed, index). Returns its class. */
 int synth_shape_image(uint64_t seed, uint64_t index, int w, int h, int c, float *image);
+
+/* The synthetic detection dataset (`darknet synth`): scenes of 1-6 shape
+ * objects (square, circle, triangle, cross, ring, diamond, hbar, vbar) in
+ * COCO's small/medium/large sizes, textured and coloured, partly occluding
+ * each other, on cluttered backgrounds. Deterministic in (seed, index). */
+enum { SYNTH_DETECT_CLASSES = 8, SYNTH_MIN_SIZE = 32, SYNTH_MAX_SIZE = 4096 };
+typedef struct {
+    const char *out_dir;
+    int n_train, n_valid;  /* images, each >= 1 */
+    int size;              /* side in pixels, SYNTH_MIN_SIZE .. SYNTH_MAX_SIZE */
+    int classes;           /* 1 .. SYNTH_DETECT_CLASSES */
+    uint64_t seed;
+    int quality;           /* JPEG quality 1..100 (0: 92) */
+} synth_options;
+typedef struct {
+    int objects, crowds;   /* written, over both splits */
+} synth_summary;
+/* Writes, under out_dir (created if needed):
+ *   images/{train,valid}/NNNNNN.jpg   NNNNNN = index + 1, also the COCO image id
+ *   labels/{train,valid}/NNNNNN.txt   darknet labels (crowd regions left out)
+ *   train.txt, valid.txt              absolute image paths, one a line
+ *   synth.names, synth.data           classes, train, valid, names, backup, coco_json
+ *   annotations/instances_{train,valid}.json   COCO instances (crowds: valid only)
+ *   backup/
+ * Paths are absolute, so they resolve from any working directory (to move
+ * the dataset, generate it again). Files are written through a temporary
+ * file and a rename. summary may be NULL. Returns 0 or -1. */
+int synth_write_dataset(const synth_options *o, synth_summary *summary);
 
 #ifdef __cplusplus
 }

@@ -7,8 +7,10 @@
 
 static const command commands[] = {
     {"benchmark", usage_benchmark, run_benchmark},
+    {"coco", usage_coco, run_coco},
     {"partial", usage_partial, run_partial},
     {"shapes", usage_shapes, run_shapes},
+    {"synth", usage_synth, run_synth},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
