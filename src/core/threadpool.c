@@ -1,6 +1,7 @@
 #include "threadpool.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@ static struct {
     void *ctx;
     int n, chunk, next, pending;
     unsigned generation;
+    char worker_error[1024];  /* first error a worker thread recorded in this job */
     pthread_mutex_t submit; /* one parallel_for at a time */
 } pool = {.once = PTHREAD_ONCE_INIT,
           .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -28,8 +30,10 @@ static struct {
           .submit = PTHREAD_MUTEX_INITIALIZER};
 
 static _Thread_local int inside_task;
+static _Thread_local int is_worker;
 
-/* Takes chunks until none are left; call with the lock held. */
+/* Takes chunks until none are left; call with the lock held. A worker starts
+ * each chunk with a clean error and hands its first error to the caller. */
 static void run_chunks(void)
 {
     while (pool.next < pool.n) {
@@ -38,9 +42,12 @@ static void run_chunks(void)
         pool.next = end;
         pthread_mutex_unlock(&pool.lock);
         inside_task = 1;
+        if (is_worker) dn_clear_error();
         pool.fn(pool.ctx, start, end);
         inside_task = 0;
         pthread_mutex_lock(&pool.lock);
+        if (is_worker && dn_has_error() && !pool.worker_error[0])
+            snprintf(pool.worker_error, sizeof pool.worker_error, "%s", dn_last_error());
         pool.pending -= end - start;
         if (pool.pending == 0) pthread_cond_broadcast(&pool.done);
     }
@@ -49,6 +56,7 @@ static void run_chunks(void)
 static void *worker(void *arg)
 {
     (void)arg;
+    is_worker = 1;
     unsigned seen = 0;
     pthread_mutex_lock(&pool.lock);
     for (;;) {
@@ -103,10 +111,12 @@ void parallel_for(int n, int grain, parallel_fn fn, void *ctx)
     pool.chunk = chunk;
     pool.next = 0;
     pool.pending = n;
+    pool.worker_error[0] = 0;
     pool.generation++;
     pthread_cond_broadcast(&pool.work);
     run_chunks();
     while (pool.pending > 0) pthread_cond_wait(&pool.done, &pool.lock);
+    if (pool.worker_error[0]) dn_error("%s", pool.worker_error);
     pthread_mutex_unlock(&pool.lock);
     pthread_mutex_unlock(&pool.submit);
 }
