@@ -1,0 +1,492 @@
+/* coco_json.c: reads COCO instances and results JSON with cJSON and writes
+ * results JSON. Every error names the file and the element (for example
+ * "annotations[12]: \"bbox\" must be an array of 4 numbers"). */
+#include "coco_json.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+
+/* ---- reading and parsing ------------------------------------------------- */
+
+static char *read_whole_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        dn_error("%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = dn_calloc(cap + 1, 1);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap) break;
+        char *bigger = cap > ((size_t)-1 >> 2) ? NULL : dn_realloc(buf, cap * 2 + 1, 1);
+        if (!bigger) {
+            free(buf);
+            buf = NULL;
+            dn_error("%s: file too large to read", path);
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    if (buf && ferror(f)) {
+        dn_error("%s: read error: %s", path, strerror(errno));
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf) buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+/* Parses a whole file; errors give the line and column where parsing stopped. */
+static cJSON *parse_json_file(const char *path)
+{
+    size_t len;
+    char *buf = read_whole_file(path, &len);
+    if (!buf) return NULL;
+    const char *text = buf;
+    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) text += 3, len -= 3; /* UTF-8 byte-order mark */
+    size_t start = 0;
+    while (start < len && strchr(" \t\r\n", text[start])) ++start;
+    if (start == len) {
+        dn_error("%s: empty file, expected JSON", path);
+        free(buf);
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    const char *rest = end ? end : text;
+    if (root)
+        while (rest < text + len && strchr(" \t\r\n", *rest)) ++rest;
+    if (!root || rest < text + len) {
+        int line = 1, col = 1;
+        for (const char *p = text; p < rest && p < text + len; ++p) {
+            if (*p == '\n') ++line, col = 1;
+            else ++col;
+        }
+        dn_error("%s: %s at line %d, column %d", path,
+                 root ? "unexpected text after the JSON value" : "not valid JSON", line, col);
+        cJSON_Delete(root);
+        root = NULL;
+    }
+    free(buf);
+    return root;
+}
+
+static const char *json_type_name(const cJSON *x)
+{
+    if (cJSON_IsNumber(x)) return "a number";
+    if (cJSON_IsString(x)) return "a string";
+    if (cJSON_IsArray(x)) return "an array";
+    if (cJSON_IsObject(x)) return "an object";
+    if (cJSON_IsBool(x)) return "a boolean";
+    if (cJSON_IsNull(x)) return "null";
+    return "something else";
+}
+
+/* ---- typed fields: 0 ok, 1 absent and optional, -1 error ---------------- */
+
+typedef struct {
+    const char *path;
+    const char *array; /* e.g. "annotations" */
+    int index;
+} where;
+
+static int field_error(const where *w, const char *key, const char *what, const cJSON *found)
+{
+    if (found)
+        return dn_error("%s: %s[%d]: \"%s\" must be %s, found %s", w->path, w->array, w->index, key, what,
+                        json_type_name(found));
+    return dn_error("%s: %s[%d]: missing \"%s\" (%s)", w->path, w->array, w->index, key, what);
+}
+
+static int get_int(const cJSON *obj, const char *key, long long lo, long long hi, int required, const where *w,
+                   long long *out)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!x && !required) return 1;
+    if (!x || !cJSON_IsNumber(x)) return field_error(w, key, "an integer", x);
+    double v = x->valuedouble;
+    if (!(v == floor(v)) || v < (double)lo || v > (double)hi || fabs(v) > 9007199254740992.0)
+        return dn_error("%s: %s[%d]: \"%s\" must be an integer in [%lld, %lld], found %.17g", w->path, w->array,
+                        w->index, key, lo, hi, v);
+    *out = (long long)v;
+    return 0;
+}
+
+static int get_number(const cJSON *obj, const char *key, int required, const where *w, double *out)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!x && !required) return 1;
+    if (!x || !cJSON_IsNumber(x)) return field_error(w, key, "a number", x);
+    if (!isfinite(x->valuedouble))
+        return dn_error("%s: %s[%d]: \"%s\" is not a finite number", w->path, w->array, w->index, key);
+    *out = x->valuedouble;
+    return 0;
+}
+
+static int get_string(const cJSON *obj, const char *key, const where *w, char **out)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!x || !cJSON_IsString(x)) return field_error(w, key, "a string", x);
+    *out = dn_strdup(x->valuestring);
+    return *out ? 0 : -1;
+}
+
+/* [x, y, w, h]: four finite numbers, w and h >= 0 */
+static int get_bbox(const cJSON *obj, const where *w, double b[4])
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, "bbox");
+    if (!x || !cJSON_IsArray(x) || cJSON_GetArraySize(x) != 4)
+        return x && cJSON_IsArray(x)
+                   ? dn_error("%s: %s[%d]: \"bbox\" must be [x, y, width, height], found %d numbers", w->path,
+                              w->array, w->index, cJSON_GetArraySize(x))
+                   : field_error(w, "bbox", "an array [x, y, width, height]", x);
+    for (int j = 0; j < 4; ++j) {
+        const cJSON *v = cJSON_GetArrayItem(x, j);
+        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+            return dn_error("%s: %s[%d]: \"bbox\" element %d must be a finite number, found %s", w->path, w->array,
+                            w->index, j, cJSON_IsNumber(v) ? "an infinite one" : json_type_name(v));
+        b[j] = v->valuedouble;
+    }
+    if (b[2] < 0 || b[3] < 0)
+        return dn_error("%s: %s[%d]: \"bbox\" width and height must be >= 0, found %g x %g", w->path, w->array,
+                        w->index, b[2], b[3]);
+    return 0;
+}
+
+static const cJSON *get_array(const cJSON *root, const char *key, const char *path)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(root, key);
+    if (!x || !cJSON_IsArray(x)) {
+        if (x) dn_error("%s: \"%s\" must be an array, found %s", path, key, json_type_name(x));
+        else dn_error("%s: no \"%s\" array (not a COCO instances file?)", path, key);
+        return NULL;
+    }
+    return x;
+}
+
+static int cmp_ll(const void *pa, const void *pb)
+{
+    long long a = *(const long long *)pa, b = *(const long long *)pb;
+    return (a > b) - (a < b);
+}
+
+static int cmp_int(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb;
+    return (a > b) - (a < b);
+}
+
+static int has_ll(const long long *v, int n, long long x)
+{
+    return n > 0 && bsearch(&x, v, (size_t)n, sizeof *v, cmp_ll) != NULL;
+}
+
+/* ---- instances ------------------------------------------------------------ */
+
+static int read_images(const cJSON *arr, const char *path, coco_dataset *ds)
+{
+    int n = cJSON_GetArraySize(arr);
+    ds->images = dn_calloc(n ? (size_t)n : 1, sizeof *ds->images);
+    if (!ds->images) return -1;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, arr)
+    {
+        where w = {path, "images", ds->n_images};
+        if (!cJSON_IsObject(x))
+            return dn_error("%s: images[%d] must be an object, found %s", path, w.index, json_type_name(x));
+        coco_image *im = &ds->images[ds->n_images];
+        long long id, width, height;
+        if (get_int(x, "id", LLONG_MIN, LLONG_MAX, 1, &w, &id) || get_int(x, "width", 1, INT_MAX, 1, &w, &width) ||
+            get_int(x, "height", 1, INT_MAX, 1, &w, &height) || get_string(x, "file_name", &w, &im->file_name))
+            return -1;
+        im->id = id, im->width = (int)width, im->height = (int)height;
+        ds->n_images++;
+    }
+    return 0;
+}
+
+static int read_categories(const cJSON *arr, const char *path, coco_dataset *ds)
+{
+    int n = cJSON_GetArraySize(arr);
+    ds->categories = dn_calloc(n ? (size_t)n : 1, sizeof *ds->categories);
+    if (!ds->categories) return -1;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, arr)
+    {
+        where w = {path, "categories", ds->n_categories};
+        if (!cJSON_IsObject(x))
+            return dn_error("%s: categories[%d] must be an object, found %s", path, w.index, json_type_name(x));
+        coco_category *c = &ds->categories[ds->n_categories];
+        long long id;
+        if (get_int(x, "id", INT_MIN, INT_MAX, 1, &w, &id) || get_string(x, "name", &w, &c->name)) return -1;
+        c->id = (int)id;
+        ds->n_categories++;
+    }
+    return 0;
+}
+
+static int read_annotations(const cJSON *arr, const char *path, coco_dataset *ds, const long long *image_ids,
+                            const int *cat_ids)
+{
+    int n = cJSON_GetArraySize(arr);
+    ds->annotations = dn_calloc(n ? (size_t)n : 1, sizeof *ds->annotations);
+    if (!ds->annotations) return -1;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, arr)
+    {
+        where w = {path, "annotations", ds->n_annotations};
+        if (!cJSON_IsObject(x))
+            return dn_error("%s: annotations[%d] must be an object, found %s", path, w.index, json_type_name(x));
+        coco_gt *g = &ds->annotations[ds->n_annotations];
+        long long id, image_id, cat, crowd = 0;
+        if (get_int(x, "id", LLONG_MIN, LLONG_MAX, 1, &w, &id) ||
+            get_int(x, "image_id", LLONG_MIN, LLONG_MAX, 1, &w, &image_id) ||
+            get_int(x, "category_id", INT_MIN, INT_MAX, 1, &w, &cat) || get_bbox(x, &w, g->bbox))
+            return -1;
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(x, "iscrowd");
+        if (cJSON_IsBool(c)) crowd = cJSON_IsTrue(c);
+        else if (c && get_int(x, "iscrowd", 0, 1, 1, &w, &crowd)) return -1;
+        int r = get_number(x, "area", 0, &w, &g->area);
+        if (r < 0) return -1;
+        if (r == 1) g->area = g->bbox[2] * g->bbox[3];
+        if (!has_ll(image_ids, ds->n_images, image_id))
+            return dn_error("%s: annotations[%d] (id %lld): image_id %lld is not in \"images\"", path, w.index, id,
+                            image_id);
+        int ci = (int)cat;
+        if (!ds->n_categories || !bsearch(&ci, cat_ids, (size_t)ds->n_categories, sizeof ci, cmp_int))
+            return dn_error("%s: annotations[%d] (id %lld): category_id %d is not in \"categories\"", path, w.index,
+                            id, ci);
+        g->id = id, g->image_id = image_id, g->category_id = ci, g->iscrowd = (int)crowd;
+        ds->n_annotations++;
+    }
+    return 0;
+}
+
+static long long *sorted_image_ids(const coco_dataset *ds)
+{
+    long long *ids = dn_calloc(ds->n_images ? (size_t)ds->n_images : 1, sizeof *ids);
+    if (!ids) return NULL;
+    for (int j = 0; j < ds->n_images; ++j) ids[j] = ds->images[j].id;
+    qsort(ids, (size_t)ds->n_images, sizeof *ids, cmp_ll);
+    return ids;
+}
+
+static int *sorted_category_ids(const coco_dataset *ds)
+{
+    int *ids = dn_calloc(ds->n_categories ? (size_t)ds->n_categories : 1, sizeof *ids);
+    if (!ids) return NULL;
+    for (int j = 0; j < ds->n_categories; ++j) ids[j] = ds->categories[j].id;
+    qsort(ids, (size_t)ds->n_categories, sizeof *ids, cmp_int);
+    return ids;
+}
+
+int coco_load_instances(const char *path, coco_dataset *ds)
+{
+    memset(ds, 0, sizeof *ds);
+    cJSON *root = parse_json_file(path);
+    if (!root) return -1;
+    long long *image_ids = NULL, *ann_ids = NULL;
+    int *cat_ids = NULL, rc = -1;
+    const cJSON *images = NULL, *anns = NULL, *cats = NULL;
+    if (!cJSON_IsObject(root)) {
+        dn_error("%s: a COCO instances file is a JSON object with \"images\", \"annotations\" and \"categories\", "
+                 "found %s", path, json_type_name(root));
+        goto done;
+    }
+    if (!(images = get_array(root, "images", path)) || !(anns = get_array(root, "annotations", path)) ||
+        !(cats = get_array(root, "categories", path)))
+        goto done;
+    if (read_images(images, path, ds) || read_categories(cats, path, ds)) goto done;
+    if (!(image_ids = sorted_image_ids(ds)) || !(cat_ids = sorted_category_ids(ds))) goto done;
+    for (int j = 1; j < ds->n_images; ++j)
+        if (image_ids[j] == image_ids[j - 1]) {
+            dn_error("%s: image id %lld appears more than once in \"images\"", path, image_ids[j]);
+            goto done;
+        }
+    for (int j = 1; j < ds->n_categories; ++j)
+        if (cat_ids[j] == cat_ids[j - 1]) {
+            dn_error("%s: category id %d appears more than once in \"categories\"", path, cat_ids[j]);
+            goto done;
+        }
+    if (read_annotations(anns, path, ds, image_ids, cat_ids)) goto done;
+    /* pycocotools indexes annotations by id and would keep only the last of
+     * duplicates; here each is evaluated, so say so */
+    if (!(ann_ids = dn_calloc(ds->n_annotations ? (size_t)ds->n_annotations : 1, sizeof *ann_ids))) goto done;
+    for (int j = 0; j < ds->n_annotations; ++j) ann_ids[j] = ds->annotations[j].id;
+    qsort(ann_ids, (size_t)ds->n_annotations, sizeof *ann_ids, cmp_ll);
+    if (ds->n_annotations && has_ll(ann_ids, ds->n_annotations, 0))
+        dn_warn("%s: an annotation has id 0; pycocotools stores the matched gt's id as the match and so counts a "
+                "detection matched to it as a false positive; here it is a true positive", path);
+    for (int j = 1; j < ds->n_annotations; ++j)
+        if (ann_ids[j] == ann_ids[j - 1]) {
+            dn_warn("%s: annotation id %lld appears more than once (pycocotools would evaluate only the last, "
+                    "twice; here each counts once)", path, ann_ids[j]);
+            break;
+        }
+    rc = 0;
+done:
+    if (rc) coco_free_instances(ds);
+    free(image_ids), free(cat_ids), free(ann_ids);
+    cJSON_Delete(root);
+    return rc;
+}
+
+void coco_free_instances(coco_dataset *ds)
+{
+    if (!ds) return;
+    for (int j = 0; j < ds->n_images; ++j) free(ds->images[j].file_name);
+    for (int j = 0; j < ds->n_categories; ++j) free(ds->categories[j].name);
+    free(ds->images), free(ds->annotations), free(ds->categories);
+    memset(ds, 0, sizeof *ds);
+}
+
+/* ---- results -------------------------------------------------------------- */
+
+int coco_load_results(const char *path, const coco_dataset *ds, coco_det **dets_out, int *n_out, int *n_unknown_cat)
+{
+    *dets_out = NULL, *n_out = 0;
+    if (n_unknown_cat) *n_unknown_cat = 0;
+    cJSON *root = parse_json_file(path);
+    if (!root) return -1;
+    long long *image_ids = NULL;
+    int *cat_ids = NULL, rc = -1, n = 0, unknown = 0;
+    coco_det *dets = NULL;
+    if (!cJSON_IsArray(root)) {
+        dn_error("%s: a results file is a JSON array of {\"image_id\", \"category_id\", \"bbox\", \"score\"}, "
+                 "found %s", path, json_type_name(root));
+        goto done;
+    }
+    if (ds && (!(image_ids = sorted_image_ids(ds)) || !(cat_ids = sorted_category_ids(ds)))) goto done;
+    int size = cJSON_GetArraySize(root);
+    if (!(dets = dn_calloc(size ? (size_t)size : 1, sizeof *dets))) goto done;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, root)
+    {
+        where w = {path, "results", n};
+        if (!cJSON_IsObject(x)) {
+            dn_error("%s: results[%d] must be an object, found %s", path, n, json_type_name(x));
+            goto done;
+        }
+        coco_det *d = &dets[n];
+        long long image_id, cat;
+        if (get_int(x, "image_id", LLONG_MIN, LLONG_MAX, 1, &w, &image_id) ||
+            get_int(x, "category_id", INT_MIN, INT_MAX, 1, &w, &cat) || get_bbox(x, &w, d->bbox) ||
+            get_number(x, "score", 1, &w, &d->score))
+            goto done;
+        d->image_id = image_id, d->category_id = (int)cat;
+        if (ds && !has_ll(image_ids, ds->n_images, image_id)) {
+            dn_error("%s: results[%d]: image_id %lld is not an image of the instances file", path, n, image_id);
+            goto done;
+        }
+        if (ds && (!ds->n_categories ||
+                   !bsearch(&d->category_id, cat_ids, (size_t)ds->n_categories, sizeof(int), cmp_int)))
+            ++unknown;
+        ++n;
+    }
+    rc = 0;
+done:
+    if (rc) {
+        free(dets);
+    } else {
+        *dets_out = dets, *n_out = n;
+        if (n_unknown_cat) *n_unknown_cat = unknown;
+    }
+    free(image_ids), free(cat_ids);
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* shortest of %.15g..%.17g that reads back exactly */
+static void format_double(char *buf, size_t size, double v)
+{
+    for (int p = 15; p <= 17; ++p) {
+        snprintf(buf, size, "%.*g", p, v);
+        if (strtod(buf, NULL) == v) return;
+    }
+}
+
+int coco_save_results(const char *path, const coco_det *dets, int n)
+{
+    for (int j = 0; j < n; ++j) {
+        const coco_det *d = &dets[j];
+        if (!isfinite(d->bbox[0]) || !isfinite(d->bbox[1]) || !isfinite(d->bbox[2]) || !isfinite(d->bbox[3]) ||
+            !isfinite(d->score))
+            return dn_error("%s: detection %d (image %lld) has a bbox or score that is not a finite number", path, j,
+                            d->image_id);
+    }
+    size_t plen = strlen(path);
+    char *tmp = dn_calloc(plen + 5, 1);
+    if (!tmp) return -1;
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp", 5);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        dn_error("%s: cannot create: %s", tmp, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    fputs("[", f);
+    for (int j = 0; j < n; ++j) {
+        const coco_det *d = &dets[j];
+        char v[5][32];
+        for (int q = 0; q < 4; ++q) format_double(v[q], sizeof v[q], d->bbox[q]);
+        format_double(v[4], sizeof v[4], d->score);
+        fprintf(f, "%s\n{\"image_id\": %lld, \"category_id\": %d, \"bbox\": [%s, %s, %s, %s], \"score\": %s}",
+                j ? "," : "", d->image_id, d->category_id, v[0], v[1], v[2], v[3], v[4]);
+    }
+    fputs("\n]\n", f);
+    int bad = ferror(f);
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path)) {
+        dn_error("%s: write failed: %s", bad ? tmp : path, strerror(errno));
+        remove(tmp);
+        free(tmp);
+        return -1;
+    }
+    free(tmp);
+    return 0;
+}
+
+int coco_evaluate_dataset(const coco_dataset *ds, const coco_det *dets, int n, coco_eval_result *out)
+{
+    long long *images = dn_calloc(ds->n_images ? (size_t)ds->n_images : 1, sizeof *images);
+    int *cats = dn_calloc(ds->n_categories ? (size_t)ds->n_categories : 1, sizeof *cats);
+    int rc = -1;
+    if (images && cats) {
+        for (int j = 0; j < ds->n_images; ++j) images[j] = ds->images[j].id;
+        for (int j = 0; j < ds->n_categories; ++j) cats[j] = ds->categories[j].id;
+        rc = coco_evaluate(ds->annotations, ds->n_annotations, dets, n, images, ds->n_images, cats,
+                           ds->n_categories, out);
+    }
+    free(images), free(cats);
+    return rc;
+}
+
+/* ---- contiguous class indices -------------------------------------------- */
+
+int coco_class_ids(const coco_category *cats, int n, int *ids)
+{
+    for (int j = 0; j < n; ++j) ids[j] = cats[j].id;
+    qsort(ids, (size_t)n, sizeof *ids, cmp_int);
+    for (int j = 1; j < n; ++j)
+        if (ids[j] == ids[j - 1]) return dn_error("category id %d appears more than once", ids[j]);
+    return n;
+}
+
+int coco_class_index(const int *ids, int n, int category_id)
+{
+    const int *p = n > 0 ? bsearch(&category_id, ids, (size_t)n, sizeof *ids, cmp_int) : NULL;
+    return p ? (int)(p - ids) : -1;
+}
