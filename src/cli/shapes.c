@@ -6,14 +6,16 @@
 #include <string.h>
 
 #include "args.h"
+#include "chart.h"
 #include "commands.h"
 #include "darknet.h"
 #include "progress.h"
 
 const char usage_shapes[] =
-    "shapes CFG [-iters N] [-seed S] [-valid N] [-out WEIGHTS]\n"
+    "shapes CFG [-iters N] [-seed S] [-valid N] [-out WEIGHTS] [-chart PNG]\n"
     "      train a classifier cfg (ending in a 4-way [softmax]) on generated shape\n"
-    "      images and print held-out accuracy; saves WEIGHTS (default shapes.weights)\n";
+    "      images and print held-out accuracy; saves WEIGHTS (default shapes.weights)\n"
+    "      and the loss chart (default shapes_chart.png)\n";
 
 typedef struct {
     network *net;
@@ -55,6 +57,7 @@ int run_shapes(int argc, char **argv)
     int iters = arg_int(&a, "-iters", 0), n_valid = arg_int(&a, "-valid", 400);
     uint64_t seed = (uint64_t)arg_int(&a, "-seed", 1);
     const char *out = arg_str(&a, "-out", "shapes.weights");
+    const char *chart_path = arg_str(&a, "-chart", "shapes_chart.png");
     const char *cfg = arg_pos(&a, 0);
     if (args_check(&a) || !cfg || iters < 0 || n_valid < 1)
         return usage_error("shapes");
@@ -79,6 +82,7 @@ int run_shapes(int argc, char **argv)
     int images = network_batch(j.net) * network_subdivisions(j.net);
     j.x = malloc(sizeof(float) * images * j.w * j.h * j.c);
     j.truth = malloc(sizeof(float) * images * j.classes);
+    float *losses = malloc(sizeof(float) * iters);
     printf("training %s on synthetic shapes (%dx%d, %d classes), %d iterations of %d images\n", cfg,
            j.w, j.h, j.classes, iters, images);
     progress p;
@@ -87,6 +91,7 @@ int run_shapes(int argc, char **argv)
     while (network_iteration(j.net) < iters) {
         fill_batch(&j, seed, (uint64_t)network_iteration(j.net) * images, images);
         float loss = train_network_step(j.net, j.x, j.truth);
+        if (losses && network_iteration(j.net) <= iters) losses[network_iteration(j.net) - 1] = loss;
         if (loss != loss) {
             fprintf(stderr, "darknet shapes: the loss is NaN at iteration %d; lower learning_rate\n",
                     network_iteration(j.net));
@@ -98,7 +103,11 @@ int run_shapes(int argc, char **argv)
     }
     if (!status) {
         /* held-out: another stream, never trained on */
-        printf("accuracy: %.3f on %d held-out images\n", accuracy(&j, seed + 1000003, n_valid), n_valid);
+        float acc = accuracy(&j, seed + 1000003, n_valid);
+        printf("accuracy: %.3f on %d held-out images\n", acc, n_valid);
+        int at = network_iteration(j.net);
+        chart_data d = {losses, at, &at, &acc, 1, iters, cfg, "accuracy"};
+        if (losses && save_chart(chart_path, &d) == 0) printf("chart %s\n", chart_path);
         if (save_weights(j.net, out)) {
             fprintf(stderr, "darknet shapes: %s\n", dn_last_error());
             status = 1;
@@ -108,6 +117,7 @@ int run_shapes(int argc, char **argv)
     }
     free(j.x);
     free(j.truth);
+    free(losses);
     free_network(j.net);
     return status;
 }

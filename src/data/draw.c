@@ -5,6 +5,7 @@
  * scale x scale block. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "image.h"
@@ -32,6 +33,26 @@ void fill_rect(image *im, int x0, int y0, int x1, int y1, const float rgb[3])
     if (y1 > im->h - 1) y1 = im->h - 1;
     for (int y = y0; y <= y1; ++y)
         for (int x = x0; x <= x1; ++x) put(im, x, y, rgb);
+}
+
+void draw_line(image *im, int x0, int y0, int x1, int y1, int thickness, const float rgb[3])
+{
+    /* Bresenham, each point drawn as a thickness x thickness block */
+    int dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
+    int err = dx + dy, half = thickness / 2;
+    for (;;) {
+        fill_rect(im, x0 - half, y0 - half, x0 - half + thickness - 1, y0 - half + thickness - 1, rgb);
+        if (x0 == x1 && y0 == y1) break;
+        int e2 = 2 * err;
+        if (e2 >= dy) {
+            err += dy;
+            x0 += sx;
+        }
+        if (e2 <= dx) {
+            err += dx;
+            y0 += sy;
+        }
+    }
 }
 
 void draw_rect(image *im, int x0, int y0, int x1, int y1, int thickness, const float rgb[3])

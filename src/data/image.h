@@ -64,6 +64,8 @@ void hsv_to_rgb(float h, float s, float v, float *r, float *g, float *b);
 /* Colours are {r, g, b} in [0,1]; one-channel images get the luminance.
  * Coordinates are pixels, inclusive, clipped to the image. */
 void fill_rect(image *im, int x0, int y0, int x1, int y1, const float rgb[3]);
+/* A straight line, `thickness` pixels wide. */
+void draw_line(image *im, int x0, int y0, int x1, int y1, int thickness, const float rgb[3]);
 /* Outline whose `thickness` pixels lie inside [x0,x1] x [y0,y1]. */
 void draw_rect(image *im, int x0, int y0, int x1, int y1, int thickness, const float rgb[3]);
 /* stb_easy_font text with its top-left corner at (x, y), each font pixel drawn

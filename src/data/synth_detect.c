@@ -76,7 +76,7 @@ static void blend(image *im, int x, int y, const float c[3], float a)
 
 /* ---- background ---- */
 
-static void draw_line(image *im, rng_state *r)
+static void draw_clutter_line(image *im, rng_state *r)
 {
     int S = im->w;
     float x0 = rng_range(r, -0.2f, 1.2f) * S, y0 = rng_range(r, -0.2f, 1.2f) * S;
@@ -130,7 +130,7 @@ static void draw_background(image *im, rng_state *r)
         }
     int clutter = 2 + (int)(rng_u32(r) % 7);
     for (int i = 0; i < clutter; ++i) {
-        if (rng_uniform(r) < 0.6f) draw_line(im, r);
+        if (rng_uniform(r) < 0.6f) draw_clutter_line(im, r);
         else draw_blob(im, r);
     }
 }
