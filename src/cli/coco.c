@@ -1,17 +1,21 @@
 /* coco.c: `darknet coco SUBCOMMAND`: tools for COCO's JSON files.
- * `coco eval INSTANCES RESULTS` prints the twelve COCO box numbers exactly as
+ * `coco import` makes a darknet dataset of an instances file; `coco eval INSTANCES RESULTS` prints the twelve COCO box numbers exactly as
  * pycocotools' COCOeval.summarize() does. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
+#include "coco_import.h"
 #include "coco_json.h"
 #include "commands.h"
 #include "darknet.h"
 
 const char usage_coco[] =
-    "coco eval INSTANCES.json RESULTS.json [-classes] [-voc] [-points N] [-iou_thresh T]\n"
+    "coco import INSTANCES.json IMAGE_DIR OUT_DIR\n"
+    "      make a darknet dataset of a COCO instances file: labels (crowd regions left to\n"
+    "      the JSON), image links and list, coco.names and coco.data (80 classes from ids 1..90)\n"
+    "  coco eval INSTANCES.json RESULTS.json [-classes] [-voc] [-points N] [-iou_thresh T]\n"
     "      COCO box AP/AR of a results file, as pycocotools' COCOeval prints them;\n"
     "      -classes adds each category's AP; -voc adds darknet-style mAP at -iou_thresh\n"
     "      (default 0.5) with -points 0 (area under the curve, default), 11 (VOC2007) or 101\n";
@@ -93,6 +97,24 @@ done:
     return rc;
 }
 
+static int coco_import_main(int argc, char **argv)
+{
+    args a;
+    args_init(&a, argc, argv);
+    const char *instances = arg_pos(&a, 0), *image_dir = arg_pos(&a, 1), *out_dir = arg_pos(&a, 2);
+    if (args_check(&a) || !out_dir) return usage_error("coco");
+    coco_import_stats st;
+    if (coco_import(instances, image_dir, out_dir, &st)) {
+        fprintf(stderr, "darknet coco import: %s\n", dn_last_error());
+        return 1;
+    }
+    printf("%s: %d images, %d boxes in %d classes; %d crowd regions kept for evaluation only, "
+           "%d empty boxes skipped\n", st.split, st.images, st.labels_written, st.classes, st.crowd_skipped,
+           st.degenerate_skipped);
+    printf("wrote %s/coco.data\n", out_dir);
+    return 0;
+}
+
 int run_coco(int argc, char **argv)
 {
     static const struct {
@@ -100,6 +122,7 @@ int run_coco(int argc, char **argv)
         int (*run)(int argc, char **argv);
     } subcommands[] = {
         {"eval", coco_eval_main},
+        {"import", coco_import_main},
     };
     if (argc < 1) return usage_error("coco");
     for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; ++i)
