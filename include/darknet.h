@@ -107,6 +107,11 @@ typedef struct {
     float objectness;
 } detection;
 
+/* Training truth per image: DN_MAX_BOXES boxes of 5 floats each (x_centre,
+ * y_centre, w, h relative to the network input, class id); unused boxes are
+ * all zeros. */
+enum { DN_MAX_BOXES = 100 };
+
 /* Detections with objectness > thresh from every detection layer after the
  * last forward, for image 0 of the batch. *num receives the count. */
 detection *get_network_boxes(network *net, float thresh, int *num);

@@ -7,6 +7,7 @@
 
 static const command commands[] = {
     {"benchmark", usage_benchmark, run_benchmark},
+    {"benchmark-loader", usage_benchmark_loader, run_benchmark_loader},
     {"coco", usage_coco, run_coco},
     {"partial", usage_partial, run_partial},
     {"shapes", usage_shapes, run_shapes},

@@ -1,0 +1,91 @@
+/* loader.h: the threaded batch loader for detection training and evaluation.
+ *
+ * Worker threads load and augment images into a ring of batch buffers while
+ * the caller trains on the previous batch. What lands in a batch depends only
+ * on the seed and the batch number, never on thread timing: image k of the
+ * run (batch k / batch, slot k % batch) is entry k % n of the list's shuffle
+ * for epoch k / n, augmented with random numbers drawn from (seed, k). So the
+ * same seed gives the same batches for any number of threads.
+ *
+ * Training: per image, darknet's augmentation: a random crop/pad of up to
+ * `jitter` of each side (pad: 0.5 grey), then a plain resize or letterbox to
+ * the network size, a random horizontal flip, and hue/saturation/exposure
+ * jitter. Boxes follow; those left under one pixel wide or high are dropped.
+ * An image that is missing or corrupt is skipped with one warning and
+ * replaced by another image of the list (chosen from the same seed).
+ *
+ * Evaluation (eval=1): the list once, in order, letterboxed, no
+ * augmentation; the last batch may be short. */
+#ifndef DN_LOADER_H
+#define DN_LOADER_H
+
+#include <stdint.h>
+
+#include "darknet.h"
+
+typedef struct {
+    /* the images: a list file, or (when paths != NULL) an array of paths */
+    const char *list;
+    char *const *paths;
+    int n_paths;
+    int classes;            /* labels with a class >= classes are bad lines (0: no bound) */
+    int width, height;      /* network input; images come out 3 x height x width */
+    int batch;              /* images per loader_next */
+    int threads;            /* worker threads (0: 2) */
+    int ahead;              /* batches buffered ahead of the caller (0: 2) */
+    uint64_t seed;
+    int eval;               /* 1: sequential, letterbox, no augmentation, one pass */
+    /* augmentation (training only); names and meaning as darknet's [net] keys */
+    float jitter;           /* 0 .. 0.9: crop/pad each side by up to this fraction */
+    int flip;               /* 1: mirror half of the images left-right */
+    float hue;              /* 0 .. 0.5 turns: hue shifted uniformly in [-hue, hue] */
+    float saturation;       /* >= 1: factor in [1/s, s] */
+    float exposure;         /* >= 1: factor in [1/e, e] */
+    int letterbox;          /* 1: keep the aspect ratio (letter_box=1); 0: plain resize */
+} loader_config;
+
+/* No augmentation, 2 threads, 2 batches ahead, seed DN_DEFAULT_SEED. */
+void loader_config_default(loader_config *c);
+/* Reads width, height and the augmentation keys (jitter, flip, hue,
+ * saturation, exposure, letter_box) from the [net] section of a darknet cfg;
+ * jitter, which darknet keeps in [yolo]/[region], is also taken from the first
+ * such section when [net] has none. Keys absent keep out's values. Bad values
+ * are errors naming file, line and key. Returns 0 or -1. */
+int loader_config_from_cfg(loader_config *out, const char *cfg_path);
+
+typedef struct {
+    int index;              /* in the list */
+    int loaded;             /* 0: the file could not be read (eval only; the image is grey) */
+    int src_w, src_h;       /* size stored in the file */
+    /* eval: the letterbox geometry. Its src_w/src_h are the decoded size,
+     * which JPEG scaled decoding may make smaller than the file's: map
+     * boxes with letterbox_box_to_image (relative) and multiply by the
+     * file's src_w, src_h above for pixels. Zero in training. */
+    letterbox_geom geom;
+} loader_image_info;
+
+typedef struct {
+    int64_t images;         /* images delivered */
+    int bad_images;         /* list entries found missing or corrupt */
+    int missing_labels;     /* loads without a label file */
+    int bad_label_files;    /* label files with bad lines */
+} loader_stats;
+
+typedef struct loader loader;
+
+/* Starts the workers; NULL on error (no images, bad sizes, ...). cfg and
+ * its strings are copied. Memory: `ahead` buffers of a whole batch. */
+loader *loader_open(const loader_config *cfg);
+/* Waits for the next batch and copies it out (call from one thread): images (batch * 3 * h * w
+ * floats), truth (batch * DN_MAX_BOXES * 5, may be NULL) and info (batch
+ * entries, may be NULL). Returns the number of images (batch in training;
+ * eval: up to batch, the rest zeroed, 0 after the last), or -1 on an error
+ * (every image of the list unreadable, out of memory). */
+int loader_next(loader *L, float *images, float *truth, loader_image_info *info);
+int loader_n_images(const loader *L);   /* in the list */
+loader_stats loader_get_stats(loader *L);
+/* Stops the workers (an image in progress is finished first) and frees
+ * everything. NULL is fine. */
+void loader_close(loader *L);
+
+#endif
