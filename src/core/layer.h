@@ -80,6 +80,11 @@ struct layer_ops {
      * free_detections). Returns the count, or -1 on failure (error recorded).
      * Used by get_network_boxes() so that it needs no type checks. */
     int (*get_detections)(const layer *l, const network *net, float thresh, detection *out);
+    /* Optional, loss layers with several parts (e.g. [retina]: "focal", "box"):
+     * fills names[i] / values[i] (per image, of the last forward) for
+     * i < min(count, max) and returns count, so progress lines can print each
+     * part by name. NULL: the layer reports only l->cost. */
+    int (*named_losses)(const layer *l, const char **names, float *values, int max);
 };
 
 /* registry.c */

@@ -28,6 +28,7 @@ typedef struct {
     float *pre_act;        /* batch*outputs before the activation, when its gradient needs it */
     conv_geometry geo;     /* one group of one image */
     int depthwise, pointwise;
+    float init_std;        /* > 0: weights drawn from N(0, init_std) (RetinaNet heads); 0: He */
 } conv_state;
 
 extern const layer_ops convolutional_ops;
@@ -109,13 +110,14 @@ static int alloc_params(layer *l, conv_state *s, network *net)
     return 0;
 }
 
-/* He initialisation, as darknet; a sharing layer has nothing of its own. */
+/* He initialisation, as darknet, or N(0, init_std) when init_std= is set;
+ * biases stay 0. A sharing layer has nothing of its own. */
 static void conv_init_weights(layer *l, network *net)
 {
     conv_state *s = l->priv;
     if (s->share_index >= 0) return;
     int per_filter = (l->c / s->groups) * s->size_x * s->size_y, nw = s->filters * per_filter;
-    float scale = sqrtf(2.0f / per_filter);
+    float scale = s->init_std > 0 ? s->init_std : sqrtf(2.0f / per_filter);
     for (int i = 0; i < nw; ++i) s->weights[i] = scale * rng_normal(&net->rng);
 }
 
@@ -127,6 +129,8 @@ static int conv_parse(layer *l, cfg_section *sec, network *net)
     s->filters = cfg_int_range(sec, "filters", 1, 1, 1 << 20);
     s->groups = cfg_int_range(sec, "groups", 1, 1, 1 << 20);
     s->batch_normalize = cfg_int_range(sec, "batch_normalize", 0, 0, 1);
+    /* read before share= so the key counts as used; a sharer has no weights to draw */
+    s->init_std = cfg_float_range(sec, "init_std", 0, 0, 100);
     int act = activation_from_name(cfg_str(sec, "activation", "logistic"));
     if (act < 0) return cfg_fail(sec, "activation", "unknown activation");
     s->act = (activation)act;

@@ -8,12 +8,14 @@ extern const layer_ops convolutional_ops;
 extern const layer_ops maxpool_ops, avgpool_ops, upsample_ops, route_ops, shortcut_ops;
 extern const layer_ops connected_ops, softmax_ops, dropout_ops, cost_ops, layernorm_ops;
 extern const layer_ops yolo_ops;
+extern const layer_ops retina_ops;
 
 static const layer_ops *const registry[] = {
     &convolutional_ops,
     &maxpool_ops, &avgpool_ops, &upsample_ops, &route_ops, &shortcut_ops,
     &connected_ops, &softmax_ops, &dropout_ops, &cost_ops, &layernorm_ops,
     &yolo_ops,
+    &retina_ops,
 };
 
 enum { N_TYPES = sizeof registry / sizeof registry[0] };
