@@ -92,6 +92,9 @@ int layer_outputs(const layer *l);             /* per image */
 float layer_cost(const layer *l);              /* loss of the last forward, 0 if none */
 float layer_step_loss(const layer *l);         /* loss per image of the last training step */
 int layer_is_loss(const layer *l);             /* reads truth or reported a loss */
+/* The loss parts a loss layer reports by name (e.g. [retina]: focal, box),
+ * per image; else its type name and layer_step_loss. Returns the count. */
+int layer_losses(const layer *l, const char **names, float *values, int max);
 double layer_forward_ms(const layer *l);       /* wall time of its last forward */
 double layer_backward_ms(const layer *l);      /* and of its last backward */
 double layer_flops(const layer *l);            /* forward, per image */
@@ -109,7 +112,7 @@ typedef struct {
 
 /* Training truth per image: DN_MAX_BOXES boxes of 5 floats each (x_centre,
  * y_centre, w, h relative to the network input, class id); unused boxes are
- * all zeros. */
+ * all zeros, and the first box with w = 0 ends the list. */
 enum { DN_MAX_BOXES = 100 };
 
 /* Detections with objectness > thresh from every detection layer after the

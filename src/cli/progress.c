@@ -42,8 +42,13 @@ void progress_report(progress *p, network *net, float loss)
     for (int i = 0; i < network_n_layers(net); ++i) {
         layer *l = network_layer(net, i);
         if (!layer_is_loss(l)) continue;
-        printf("%s%s %.4f", first ? "" : ", ", layer_type_name(l), layer_step_loss(l));
-        first = 0;
+        const char *names[8];
+        float values[8];
+        int n = layer_losses(l, names, values, 8);
+        for (int k = 0; k < n; ++k) {
+            printf("%s%s %.4f", first ? "" : ", ", names[k], values[k]);
+            first = 0;
+        }
     }
     printf("] lr %.6g, %.1f img/s, %s left\n", network_current_lr(net), since * images * 1e3 / (now - p->last_ms),
            left);

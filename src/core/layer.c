@@ -63,6 +63,15 @@ double layer_forward_ms(const layer *l) { return l->forward_ms; }
 double layer_backward_ms(const layer *l) { return l->backward_ms; }
 double layer_flops(const layer *l) { return l->flops; }
 float layer_step_loss(const layer *l) { return l->step_loss; }
+int layer_losses(const layer *l, const char **names, float *values, int max)
+{
+    if (l->ops->named_losses) return l->ops->named_losses(l, names, values, max);
+    if (max < 1) return 0;
+    names[0] = l->ops->name;
+    values[0] = l->step_loss;
+    return 1;
+}
+
 int layer_is_loss(const layer *l) { return l->truths > 0 || l->step_loss != 0; }
 
 void layer_shape(const layer *l, int *w, int *h, int *c)

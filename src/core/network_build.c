@@ -11,8 +11,7 @@
 /* [net] keys of pjreddie's and AlexeyAB's darknet that this project does not
  * act on (data augmentation and optimiser variants handled elsewhere or not at all). */
 static const char *const net_ignored[] = {
-    "angle", "saturation", "exposure", "hue", "aspect", "jitter", "flip", "mosaic", "mixup",
-    "cutmix", "blur", "gaussian_noise", "letter_box", "max_crop", "min_crop", "random",
+    "angle", "aspect", "mosaic", "mixup", "cutmix", "blur", "gaussian_noise", "max_crop", "min_crop", "random",
     "resize", "track", "augment_speed", "sequential_subdivisions", "try_fix_nan",
     "max_chart_loss", "adam", "B1", "B2", "eps", "time_steps", "notruth", "label_smooth_eps",
     "mosaic_bound", "contrastive", "unsupervised", "attention", "adversarial_lr",
@@ -28,6 +27,9 @@ static const char *const net_ignored[] = {
 static const char *const layer_ignored[] = {"stopbackward", "onlyforward", "dontload", "dontloadscales",
                                             "learning_rate", "train_only_bn", "dont_update", "stream",
                                             "wait_stream", "burnin_update", NULL};
+
+/* [net] keys the data loader reads from the same file (loader_config_from_cfg). */
+static const char *const net_loader_keys[] = {"jitter", "flip", "hue", "saturation", "exposure", "letter_box", NULL};
 
 static int parse_net_section(network *net, cfg_section *s)
 {
@@ -48,6 +50,7 @@ static int parse_net_section(network *net, cfg_section *s)
     net->momentum = cfg_float_range(s, "momentum", 0.9f, 0, 1);
     net->decay = cfg_float_range(s, "decay", 0.0001f, 0, 1);
     if (lr_schedule_parse(&net->lr, s)) return -1;
+    for (int i = 0; net_loader_keys[i]; ++i) cfg_str(s, net_loader_keys[i], NULL); /* used, not ignored */
     if (cfg_failed(s) || cfg_check_unused(s, net_ignored, NULL)) return -1;
     /* sizes are ints throughout; refuse what would overflow them */
     if ((int64_t)net->w * net->h * net->c * net->batch > INT_MAX)
