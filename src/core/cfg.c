@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "text_file.h"
 
 /* Removes all white space: darknet cfgs are written with and without spaces
  * around '=' and inside lists, and values never contain spaces. */
@@ -107,37 +108,10 @@ fail:
 
 cfg_file *cfg_read(const char *path)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        dn_error("cannot open cfg file %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = dn_calloc(cap, 1);
-    while (buf) {
-        len += fread(buf + len, 1, cap - len - 1, fp);
-        if (len < cap - 1) break;
-        char *bigger = dn_realloc(buf, cap * 2, 1);
-        if (!bigger) { free(buf); buf = NULL; break; }
-        buf = bigger;
-        cap *= 2;
-    }
-    int read_error = ferror(fp);
-    fclose(fp);
-    if (!buf) return NULL;
-    if (read_error) {
-        free(buf);
-        dn_error("cannot read cfg file %s", path);
-        return NULL;
-    }
-    buf[len] = 0;
-    if (memchr(buf, 0, len)) {
-        free(buf);
-        dn_error("%s: not a text cfg file (contains NUL bytes)", path);
-        return NULL;
-    }
-    cfg_file *f = cfg_parse_text(buf, path);
-    free(buf);
+    char *text = read_text_file(path, "cfg file");
+    if (!text) return NULL;
+    cfg_file *f = cfg_parse_text(text, path);
+    free(text);
     return f;
 }
 

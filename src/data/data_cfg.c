@@ -10,44 +10,8 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "text_file.h"
 
-/* The whole text file, NUL-terminated; NULL with a message naming `what`. */
-static char *read_text(const char *path, const char *what)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        dn_error("cannot open %s %s: %s", what, path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = dn_calloc(cap, 1);
-    while (buf) {
-        len += fread(buf + len, 1, cap - len - 1, fp);
-        if (len < cap - 1) break;
-        char *bigger = dn_realloc(buf, cap * 2, 1);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    int err = ferror(fp);
-    fclose(fp);
-    if (buf && err) {
-        dn_error("cannot read %s %s", what, path);
-        free(buf);
-        return NULL;
-    }
-    if (buf && memchr(buf, 0, len)) {
-        dn_error("%s: not a text file (contains NUL bytes)", path);
-        free(buf);
-        return NULL;
-    }
-    if (buf) buf[len] = 0;
-    return buf;
-}
 
 /* Splits text into lines in place: returns the next line (without CR/LF)
  * and advances *p; NULL at the end. */
@@ -145,7 +109,7 @@ static int set_key(data_cfg *d, const char *key, const char *val, int line, int 
 
 data_cfg *data_cfg_read(const char *path)
 {
-    char *text = read_text(path, "data file");
+    char *text = read_text_file(path, "data file");
     data_cfg *d = text ? dn_calloc(1, sizeof *d) : NULL;
     if (!d || !(d->path = dn_strdup(path))) goto fail;
     int seen[7] = {0}, lineno = 0;
@@ -180,7 +144,7 @@ void free_string_list(char **list, int n)
 static char **read_lines(const char *path, const char *what, int resolve, int *n)
 {
     *n = 0;
-    char *text = read_text(path, what);
+    char *text = read_text_file(path, what);
     if (!text) return NULL;
     char **list = NULL, *p = skip_bom(text), *line;
     int count = 0, cap = 0;
