@@ -57,7 +57,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test demo bench clean
+.PHONY: all deps test demo demo-detect bench clean
 all: darknet $(BUILD)/libdarknet.a $(BUILD)/libdarknet.so
 
 $(BUILD)/%.o: %.c
@@ -98,6 +98,9 @@ test: deps
 
 demo: deps darknet
 	@scripts/demo.sh
+
+demo-detect: deps darknet
+	@scripts/demo_detect.sh
 
 bench: deps darknet
 	@scripts/bench_resnet18.sh
