@@ -3,10 +3,10 @@
 with 2 threads, timed like `darknet benchmark` (warm-up, then the mean of N runs).
 Prints: torch forward_ms=F train_ms=T"""
 import argparse
-import time
-
 import torch
 import torchvision
+
+from torch_timing import mean_ms
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--size", type=int, default=256)
@@ -16,15 +16,6 @@ parser.add_argument("--iters", type=int, default=10)
 parser.add_argument("--threads", type=int, default=2)
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
-
-
-def mean_ms(fn, iters):
-    for _ in range(2):
-        fn()
-    start = time.perf_counter()
-    for _ in range(iters):
-        fn()
-    return (time.perf_counter() - start) * 1e3 / iters
 
 
 model = torchvision.models.resnet18(num_classes=1000)

@@ -4,12 +4,12 @@ ResNet-18 FPN backbone with P6/P7 (80 classes) on the CPU, 2 threads, timed
 like `darknet benchmark`: inference at batch 1 (with decoding and NMS) and a
 training step at batch 2. Prints: torch forward_ms=F train_ms=T"""
 import argparse
-import time
-
 import torch
 from torchvision.models.detection import RetinaNet
 from torchvision.models.detection.backbone_utils import resnet_fpn_backbone
 from torchvision.ops.feature_pyramid_network import LastLevelP6P7
+
+from torch_timing import mean_ms
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--size", type=int, default=320)
@@ -17,15 +17,6 @@ parser.add_argument("--iters", type=int, default=5)
 parser.add_argument("--threads", type=int, default=2)
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
-
-
-def mean_ms(fn, iters):
-    for _ in range(2):
-        fn()
-    start = time.perf_counter()
-    for _ in range(iters):
-        fn()
-    return (time.perf_counter() - start) * 1e3 / iters
 
 
 backbone = resnet_fpn_backbone(backbone_name="resnet18", weights=None, trainable_layers=5,
