@@ -95,13 +95,17 @@ static int collect(detector_eval *e, network *net, const loader_image_info *info
         box b = letterbox_box_to_image(&info->geom, d[i].bbox);
         for (int k = 0; k < d[i].classes && k < n_classes; ++k) {
             if (d[i].prob[k] <= thresh) continue;
-            coco_det *x = realloc(e->dets, sizeof *x * (e->n_dets + 1));
-            if (!x) {
-                free_detections(d, n);
-                return dn_error("out of memory");
+            if (e->n_dets == e->cap_dets) {
+                int cap = e->cap_dets ? 2 * e->cap_dets : 1024;
+                coco_det *grown = realloc(e->dets, sizeof *grown * cap);
+                if (!grown) {
+                    free_detections(d, n);
+                    return dn_error("out of memory");
+                }
+                e->dets = grown;
+                e->cap_dets = cap;
             }
-            e->dets = x;
-            x = &e->dets[e->n_dets++];
+            coco_det *x = &e->dets[e->n_dets++];
             x->image_id = image_id;
             x->category_id = class_ids[k];
             x->bbox[0] = (b.x - b.w / 2) * info->src_w;

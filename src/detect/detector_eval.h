@@ -19,7 +19,7 @@ typedef struct {
 
 typedef struct {
     coco_det *dets;        /* COCO-style, original image ids and category ids */
-    int n_dets;
+    int n_dets, cap_dets;
     int have_coco;         /* coco is valid */
     coco_eval_result coco;
     double voc_map;        /* -1 if undefined */
