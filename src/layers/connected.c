@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "gemm.h"
 #include "network.h"
+#include "output_stage.h"
 
 typedef struct {
     int n_out, n_in, batch_normalize;
@@ -95,30 +96,29 @@ static int connected_setup(layer *l, network *net)
     return 0;
 }
 
+/* Batch norm or bias, then the activation (see output_stage.h). */
+static output_stage connected_stage(connected_state *s)
+{
+    return (output_stage){s->batch_normalize ? &s->bn : NULL, s->biases, s->bias_grad, s->scale_grad,
+                          s->pre_act, s->act};
+}
+
 static void connected_forward(layer *l, network *net)
 {
     connected_state *s = l->priv;
     /* out[batch][out] = x[batch][in] * W^T */
     gemm(0, 1, l->batch, s->n_out, s->n_in, 1, net->input, s->n_in, s->weights, s->n_in, 0, l->output,
          s->n_out);
-    /* inference-only networks have no x_norm: batch norm then uses the rolling statistics */
-    if (s->batch_normalize)
-        bn_forward(&s->bn, l->output, net->train && s->bn.x_norm, network_bn_momentum(net));
-    else
-        add_bias(l->output, s->biases, l->batch, s->n_out, 1);
-    if (s->pre_act && net->train) copy(l->output, s->pre_act, (size_t)l->batch * s->n_out);
-    activate_array(l->output, (size_t)l->batch * s->n_out, s->act);
+    output_stage stage = connected_stage(s);
+    output_stage_forward(&stage, l->output, l->batch, s->n_out, 1, net);
 }
 
 static void connected_backward(layer *l, network *net)
 {
     connected_state *s = l->priv;
     if (!l->delta) return; /* inference-only network */
-    gradient_array(s->pre_act, l->output, (size_t)l->batch * s->n_out, s->act, l->delta);
-    if (s->batch_normalize)
-        bn_backward(&s->bn, l->delta, s->scale_grad, s->bias_grad);
-    else
-        backward_bias(s->bias_grad, l->delta, l->batch, s->n_out, 1);
+    output_stage stage = connected_stage(s);
+    output_stage_backward(&stage, l->output, l->delta, l->batch, s->n_out, 1);
     /* dW[out][in] += delta^T[out][batch] * x[batch][in] */
     gemm(1, 0, s->n_out, s->n_in, l->batch, 1, l->delta, s->n_out, net->input, s->n_in, 1, s->weight_grad,
          s->n_in);

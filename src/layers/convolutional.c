@@ -17,6 +17,7 @@
 #include "gemm.h"
 #include "im2col.h"
 #include "network.h"
+#include "output_stage.h"
 
 typedef struct {
     int filters, groups, batch_normalize, share_index;
@@ -191,6 +192,13 @@ static int conv_setup(layer *l, network *net)
     return 0;
 }
 
+/* Batch norm or bias, then the activation (see output_stage.h). */
+static output_stage conv_stage(conv_state *s)
+{
+    return (output_stage){s->batch_normalize ? &s->bn : NULL, s->biases, s->bias_grad, s->scale_grad,
+                          s->pre_act, s->act};
+}
+
 static void conv_forward(layer *l, network *net)
 {
     conv_state *s = l->priv;
@@ -211,12 +219,8 @@ static void conv_forward(layer *l, network *net)
                 gemm(0, 0, m, n, k, 1, s->weights + (size_t)gr * m * k, k, cols, n, 0, out, n);
             }
     }
-    if (s->batch_normalize)
-        bn_forward(&s->bn, l->output, net->train, network_bn_momentum(net));
-    else
-        add_bias(l->output, s->biases, l->batch, s->filters, n);
-    if (s->pre_act && net->train) copy(l->output, s->pre_act, (size_t)l->batch * l->outputs);
-    activate_array(l->output, (size_t)l->batch * l->outputs, s->act);
+    output_stage stage = conv_stage(s);
+    output_stage_forward(&stage, l->output, l->batch, s->filters, n, net);
 }
 
 static void conv_backward(layer *l, network *net)
@@ -224,11 +228,8 @@ static void conv_backward(layer *l, network *net)
     conv_state *s = l->priv;
     const conv_geometry *g = &s->geo;
     int m = s->filters / s->groups, k = g->c * s->size_x * s->size_y, n = g->out_h * g->out_w;
-    gradient_array(s->pre_act, l->output, (size_t)l->batch * l->outputs, s->act, l->delta);
-    if (s->batch_normalize)
-        bn_backward(&s->bn, l->delta, s->scale_grad, s->bias_grad);
-    else
-        backward_bias(s->bias_grad, l->delta, l->batch, s->filters, n);
+    output_stage stage = conv_stage(s);
+    output_stage_backward(&stage, l->output, l->delta, l->batch, s->filters, n);
     if (s->depthwise) {
         depthwise_backward(net->input, s->weights, l->delta, g, l->batch, s->weight_grad,
                            net->input_delta);

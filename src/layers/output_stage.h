@@ -1,0 +1,27 @@
+/* output_stage.h: what [convolutional] and [connected] do after their linear
+ * part: batch norm (which brings its own shift) or a bias, then the
+ * activation; and the backward of that, in reverse. x is [batch][channels][spatial]. */
+#ifndef DN_OUTPUT_STAGE_H
+#define DN_OUTPUT_STAGE_H
+
+#include "activations.h"
+#include "batchnorm.h"
+#include "network.h"
+
+typedef struct {
+    bn_tensors *bn;          /* NULL: no batch norm, add `biases` instead */
+    float *biases, *bias_grad, *scale_grad;
+    float *pre_act;          /* kept when the activation's gradient needs its input; may be NULL */
+    activation act;
+} output_stage;
+
+/* In place on the layer's output. Batch statistics only when training a
+ * network that keeps them (bn->x_norm). */
+void output_stage_forward(const output_stage *o, float *x, int batch, int channels, int spatial,
+                          const network *net);
+/* delta (in place): from the gradient w.r.t. the activated output to the one
+ * w.r.t. the linear part's output; adds the bias (and scale) gradients. */
+void output_stage_backward(const output_stage *o, const float *out, float *delta, int batch, int channels,
+                           int spatial);
+
+#endif
