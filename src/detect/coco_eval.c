@@ -129,6 +129,17 @@ static int find_int(const int *v, int n, int x)
     return lo < n && v[lo] == x ? lo : -1;
 }
 
+/* Sorts n elements and keeps one of each run of equal ones; returns the count. */
+static int sort_unique(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    char *v = base;
+    qsort(v, n, size, cmp);
+    size_t u = 0;
+    for (size_t j = 0; j < n; ++j)
+        if (!u || cmp(v + j * size, v + (u - 1) * size)) memmove(v + u++ * size, v + j * size, size);
+    return (int)u;
+}
+
 /* Sorted distinct image ids: the given list, or those of gts and dets. */
 static long long *image_list(const long long *given, int n_given, const coco_gt *gts, int n_gts,
                              const coco_det *dets, int n_dets, int *n_out)
@@ -142,11 +153,7 @@ static long long *image_list(const long long *given, int n_given, const coco_gt 
         for (int j = 0; j < n_gts; ++j) ids[j] = gts[j].image_id;
         for (int j = 0; j < n_dets; ++j) ids[n_gts + j] = dets[j].image_id;
     }
-    qsort(ids, n, sizeof *ids, cmp_ll);
-    size_t u = 0;
-    for (size_t j = 0; j < n; ++j)
-        if (!u || ids[j] != ids[u - 1]) ids[u++] = ids[j];
-    *n_out = (int)u;
+    *n_out = sort_unique(ids, n, sizeof *ids, cmp_ll);
     return ids;
 }
 
@@ -162,11 +169,7 @@ static int *category_list(const int *given, int n_given, const coco_gt *gts, int
         for (int j = 0; j < n_gts; ++j) ids[j] = gts[j].category_id;
         for (int j = 0; j < n_dets; ++j) ids[n_gts + j] = dets[j].category_id;
     }
-    qsort(ids, n, sizeof *ids, cmp_int);
-    size_t u = 0;
-    for (size_t j = 0; j < n; ++j)
-        if (!u || ids[j] != ids[u - 1]) ids[u++] = ids[j];
-    *n_out = (int)u;
+    *n_out = sort_unique(ids, n, sizeof *ids, cmp_int);
     return ids;
 }
 
