@@ -56,5 +56,8 @@ double max_rel_diff(const float *a, const float *b, int n, int *where);
  * differences (in double over float evaluations). Returns the worst relative
  * error; prints the first mismatch. */
 double grad_check(network *net, float *x, double eps);
+/* The same with net->train = train for every forward (0: inference mode, e.g.
+ * batch norm with its rolling statistics as constants). */
+double grad_check_mode(network *net, float *x, double eps, int train);
 
 #endif

@@ -63,10 +63,11 @@ double max_rel_diff(const float *a, const float *b, int n, int *where)
     return worst;
 }
 
-/* L = sum r . output of the last layer, in training mode (batch statistics). */
-static double probe_loss(network *net, const float *x, const float *r)
+/* L = sum r . output of the last layer, in training mode (batch statistics)
+ * or inference mode (train = 0: rolling statistics, no dropout). */
+static double probe_loss(network *net, const float *x, const float *r, int train)
 {
-    net->train = 1;
+    net->train = train;
     forward_network(net, x);
     layer *last = &net->layers[net->n - 1];
     double loss = dot_double(r, last->output, (size_t)last->batch * last->outputs);
@@ -74,7 +75,9 @@ static double probe_loss(network *net, const float *x, const float *r)
     return loss;
 }
 
-double grad_check(network *net, float *x, double eps)
+double grad_check(network *net, float *x, double eps) { return grad_check_mode(net, x, eps, 1); }
+
+double grad_check_mode(network *net, float *x, double eps, int train)
 {
     layer *last = &net->layers[net->n - 1];
     int n_out = last->batch * last->outputs, n_in = net->batch * net->inputs;
@@ -85,8 +88,7 @@ double grad_check(network *net, float *x, double eps)
         for (int p = 0; p < net->layers[i].n_params; ++p)
             memset(net->layers[i].params[p].grad, 0, net->layers[i].params[p].n * sizeof(float));
     net->input_grad = dx;
-    net->train = 1;
-    probe_loss(net, x, r);
+    probe_loss(net, x, r, train);
     for (int i = 0; i < n_out; ++i) last->delta[i] -= r[i];
     backward_network(net, x);
     net->input_grad = NULL;
@@ -96,9 +98,9 @@ double grad_check(network *net, float *x, double eps)
     for (int i = 0; i < n_in; ++i) {
         float keep = x[i];
         x[i] = keep + eps;
-        double up = probe_loss(net, x, r);
+        double up = probe_loss(net, x, r, train);
         x[i] = keep - eps;
-        double down = probe_loss(net, x, r);
+        double down = probe_loss(net, x, r, train);
         x[i] = keep;
         double num = (up - down) / (2 * eps), ana = -dx[i];
         double err = fabs(num - ana) / fmax(1.0, fabs(num));
@@ -117,9 +119,9 @@ double grad_check(network *net, float *x, double eps)
             for (int i = 0; i < q->n; i += step) {
                 float keep = q->val[i];
                 q->val[i] = keep + eps;
-                double up = probe_loss(net, x, r);
+                double up = probe_loss(net, x, r, train);
                 q->val[i] = keep - eps;
-                double down = probe_loss(net, x, r);
+                double down = probe_loss(net, x, r, train);
                 q->val[i] = keep;
                 double num = (up - down) / (2 * eps), ana = -q->grad[i];
                 double err = fabs(num - ana) / fmax(1.0, fabs(num));

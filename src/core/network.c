@@ -63,11 +63,13 @@ static double now_ms(void)
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-void forward_network(network *net, const float *input)
+void forward_network(network *net, const float *input) { forward_network_to(net, input, net->n - 1); }
+
+void forward_network_to(network *net, const float *input, int last)
 {
     net->input = (float *)input; /* layers never write into their input */
     net->input_delta = NULL;
-    for (int i = 0; i < net->n; ++i) {
+    for (int i = 0; i <= last && i < net->n; ++i) {
         layer *l = &net->layers[i];
         if (l->delta) memset(l->delta, 0, (size_t)l->batch * l->outputs * sizeof(float));
         l->cost = 0;
@@ -79,9 +81,11 @@ void forward_network(network *net, const float *input)
     }
 }
 
-void backward_network(network *net, const float *input)
+void backward_network(network *net, const float *input) { backward_network_from(net, input, net->n - 1); }
+
+void backward_network_from(network *net, const float *input, int last)
 {
-    for (int i = net->n - 1; i >= 0; --i) {
+    for (int i = last < net->n ? last : net->n - 1; i >= 0; --i) {
         layer *l = &net->layers[i];
         net->input = i ? net->layers[i - 1].output : (float *)input;
         net->input_delta = i ? net->layers[i - 1].delta : net->input_grad;

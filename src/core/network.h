@@ -38,6 +38,12 @@ struct network {
 void forward_network(network *net, const float *input);
 /* Backward over all layers (deltas must have been zeroed before forward). */
 void backward_network(network *net, const float *input);
+/* The same over layers 0..last only (clamped to the network): a forward that
+ * stops at `last` runs no later layer (so no later loss writes a gradient), and
+ * a backward from `last` starts from that layer's delta, e.g. for the input
+ * gradient of one feature map (src/analysis/erf.c). */
+void forward_network_to(network *net, const float *input, int last);
+void backward_network_from(network *net, const float *input, int last);
 /* Applies accumulated gradients (one optimiser step). */
 void update_network(network *net);
 /* How far batch-norm rolling statistics move per training forward: a running

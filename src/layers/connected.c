@@ -118,7 +118,7 @@ static void connected_backward(layer *l, network *net)
     connected_state *s = l->priv;
     if (!l->delta) return; /* inference-only network */
     output_stage stage = connected_stage(s);
-    output_stage_backward(&stage, l->output, l->delta, l->batch, s->n_out, 1);
+    output_stage_backward(&stage, l->output, l->delta, l->batch, s->n_out, 1, net);
     /* dW[out][in] += delta^T[out][batch] * x[batch][in] */
     gemm(1, 0, s->n_out, s->n_in, l->batch, 1, l->delta, s->n_out, net->input, s->n_in, 1, s->weight_grad,
          s->n_in);

@@ -229,7 +229,7 @@ static void conv_backward(layer *l, network *net)
     const conv_geometry *g = &s->geo;
     int m = s->filters / s->groups, k = g->c * s->size_x * s->size_y, n = g->out_h * g->out_w;
     output_stage stage = conv_stage(s);
-    output_stage_backward(&stage, l->output, l->delta, l->batch, s->filters, n);
+    output_stage_backward(&stage, l->output, l->delta, l->batch, s->filters, n, net);
     if (s->depthwise) {
         depthwise_backward(net->input, s->weights, l->delta, g, l->batch, s->weight_grad,
                            net->input_delta);

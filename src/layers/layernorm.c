@@ -114,7 +114,7 @@ static void forward_chunk(void *ctx, int start, int end) { for_positions(ctx, st
 static void layernorm_forward(layer *l, network *net)
 {
     layernorm_state *s = l->priv;
-    ln_job j = {l, s, net->input, net->train ? s->x_norm : NULL, NULL, NULL, NULL};
+    ln_job j = {l, s, net->input, s->x_norm, NULL, NULL, NULL}; /* kept in inference too (ERF) */
     int positions = l->batch * l->w * l->h;
     parallel_for(positions, 1 + 16384 / l->c, forward_chunk, &j);
 }

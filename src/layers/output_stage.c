@@ -10,16 +10,16 @@ void output_stage_forward(const output_stage *o, float *x, int batch, int channe
         bn_forward(o->bn, x, net->train && o->bn->x_norm, network_bn_momentum(net));
     else
         add_bias(x, o->biases, batch, channels, spatial);
-    if (o->pre_act && net->train) copy(x, o->pre_act, n);
+    if (o->pre_act) copy(x, o->pre_act, n); /* also in inference: an input gradient may follow */
     activate_array(x, n, o->act);
 }
 
 void output_stage_backward(const output_stage *o, const float *out, float *delta, int batch, int channels,
-                           int spatial)
+                           int spatial, const network *net)
 {
     gradient_array(o->pre_act, out, (size_t)batch * channels * spatial, o->act, delta);
     if (o->bn)
-        bn_backward(o->bn, delta, o->scale_grad, o->bias_grad);
+        bn_backward(o->bn, delta, net->train, o->scale_grad, o->bias_grad);
     else
         backward_bias(o->bias_grad, delta, batch, channels, spatial);
 }

@@ -20,8 +20,9 @@ typedef struct {
 void output_stage_forward(const output_stage *o, float *x, int batch, int channels, int spatial,
                           const network *net);
 /* delta (in place): from the gradient w.r.t. the activated output to the one
- * w.r.t. the linear part's output; adds the bias (and scale) gradients. */
+ * w.r.t. the linear part's output; adds the bias (and scale) gradients. The
+ * forward must have run with the same net->train. */
 void output_stage_backward(const output_stage *o, const float *out, float *delta, int batch, int channels,
-                           int spatial);
+                           int spatial, const network *net);
 
 #endif

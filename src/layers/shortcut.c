@@ -112,7 +112,7 @@ static void shortcut_forward(layer *l, network *net)
     else
         for (int b = 0; b < l->batch; ++b)
             mapped_add(s, l, l->output + (size_t)b * l->outputs, from->output + (size_t)b * from->outputs, 1);
-    if (s->pre_act && net->train) copy(l->output, s->pre_act, n);
+    if (s->pre_act) copy(l->output, s->pre_act, n); /* also in inference: an input gradient may follow */
     activate_array(l->output, n, s->act);
 }
 

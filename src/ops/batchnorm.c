@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "blas.h"
 #include "threadpool.h"
 
 #define AT(t, x, b, ch) ((x) + ((size_t)(b) * (t)->channels + (ch)) * (t)->spatial)
@@ -47,7 +48,7 @@ static void forward_channels(void *ctx, int c0, int c1)
         float g = t->scales[ch], beta = t->biases[ch];
         for (int b = 0; b < t->batch; ++b) {
             float *x = AT(t, j->x, b, ch);
-            if (j->train) {
+            if (t->x_norm) { /* kept in either mode: backward may follow an inference forward */
                 float *xn = AT(t, t->x_norm, b, ch);
                 for (int i = 0; i < t->spatial; ++i) {
                     xn[i] = (x[i] - mean) * inv;
@@ -82,6 +83,12 @@ static void backward_channels(void *ctx, int c0, int c1)
         }
         j->bias_grad[ch] += (float)sum_d;
         j->scale_grad[ch] += (float)sum_dxn;
+        if (!j->train) {
+            /* inference forward: an affine map with constant statistics, dx = g/sqrt(var+eps) * d */
+            float k = t->scales[ch] / sqrtf(t->rolling_var[ch] + BN_EPS);
+            for (int b = 0; b < t->batch; ++b) scal(t->spatial, k, AT(t, j->x, b, ch));
+            continue;
+        }
         /* dx = g/sqrt(var+eps) * (d - mean(d) - xn * mean(d*xn)) */
         float k = t->scales[ch] / sqrtf(t->var[ch] + BN_EPS);
         float mean_d = (float)(sum_d / n), mean_dxn = (float)(sum_dxn / n);
@@ -93,9 +100,9 @@ static void backward_channels(void *ctx, int c0, int c1)
     }
 }
 
-void bn_backward(const bn_tensors *t, float *delta, float *scale_grad, float *bias_grad)
+void bn_backward(const bn_tensors *t, float *delta, int train, float *scale_grad, float *bias_grad)
 {
-    bn_job j = {t, delta, 1, 0, scale_grad, bias_grad};
+    bn_job j = {t, delta, train, 0, scale_grad, bias_grad};
     parallel_for(t->channels, 1, backward_channels, &j);
 }
 

@@ -13,15 +13,18 @@ typedef struct {
     float *scales, *biases;             /* per channel (gamma, beta) */
     float *rolling_mean, *rolling_var;  /* per channel */
     float *mean, *var;                  /* batch statistics of the last training forward */
-    float *x_norm;                      /* batch*channels*spatial, kept for backward */
+    float *x_norm;                      /* batch*channels*spatial, kept for backward (may be NULL) */
 } bn_tensors;
 
 /* In place: y = scales * normalise(x) + biases. train=1 uses and records batch
- * statistics (and moves the rolling ones by `momentum`); train=0 uses the rolling ones. */
+ * statistics (and moves the rolling ones by `momentum`); train=0 uses the rolling ones.
+ * x_norm, when allocated, is written in both modes; train=1 needs it. */
 void bn_forward(const bn_tensors *t, float *x, int train, float momentum);
-/* delta (in place): from d/dy to d/dx of the training forward; adds the
- * gradients of scales and biases into scale_grad and bias_grad. */
-void bn_backward(const bn_tensors *t, float *delta, float *scale_grad, float *bias_grad);
+/* delta (in place): from d/dy to d/dx of the last forward, which ran with the
+ * same `train` (1: through the batch statistics; 0: the rolling ones are
+ * constants, as for an input gradient of a network in inference mode); adds
+ * the gradients of scales and biases into scale_grad and bias_grad. */
+void bn_backward(const bn_tensors *t, float *delta, int train, float *scale_grad, float *bias_grad);
 
 /* Adds the bias of each channel to x[b][c][spatial], and its gradient: */
 void add_bias(float *x, const float *bias, int batch, int channels, int spatial);
