@@ -14,7 +14,22 @@
       a small darknet-style backbone (batch norm, leaky) at 128 x 128, FPN P3-P5
       with 64 channels, heads of 2 convs shared by the levels, 8 classes as
       `darknet synth` writes; trains in minutes on a laptop CPU.
+  cfg/retinanet_convnext_fpn.cfg, cfg/retinanet_slak_fpn.cfg
+      large-kernel ConvNet backbones (issue 4's distillation teachers) with the
+      R*-FPN neck, heads and [retina] keys above. ConvNeXt-T: 4x4/4 patchify
+      stem + [layernorm]; blocks of 7x7 depthwise conv -> [layernorm] -> 1x1
+      conv to 4x channels with GELU -> 1x1 conv back -> [shortcut] to the block
+      input; [layernorm] + 2x2/2 conv between stages; widths 96-768, depths
+      3-3-9-3; each of C3-C5 through its own [layernorm] as ConvNeXt's detection
+      backbone does. SLaK-T: the same with the depthwise conv replaced by the
+      sum of k x 5, 5 x k and 5 x 5 depthwise convs (each with batch norm),
+      k = 51, 49, 47, 13 by stage, width x 1.3 (VITA-Group/SLaK models/SLaK.py).
+  cfg/retinanet_convnext_tiny.cfg, cfg/retinanet_slak_tiny.cfg
+      small versions with retinanet_tiny's input, classes, FPN (P3-P5, 64
+      channels), heads and anchors, so that their FPN levels pair with
+      retinanet_tiny's for [cwd] without adapters.
 
+Each cfg names its FPN output layers in a `# fpn_outputs=P3,P4,...` line.
 Layer references are absolute indices (a comment before each section gives its
 index), so the files read the same from top to bottom.
 """
@@ -42,6 +57,10 @@ class Cfg:
         keys["activation"] = act
         keys.update(extra)
         return self.add("convolutional", comment, **keys)
+
+    def note(self, line):
+        """Adds a comment line to the header, before [net]."""
+        self.lines.insert(self.lines.index("[net]"), "# " + line)
 
     def text(self):
         return "\n".join(self.lines) + "\n"
@@ -103,6 +122,57 @@ def resnet(c, depth):
     return outs
 
 
+def dw_convnext(c, dim, stage, comment):
+    """ConvNeXt's token mixer: one 7x7 depthwise conv with a bias."""
+    return c.conv(dim, 7, bn=0, act="linear", groups=dim, comment=comment)
+
+
+def slak_mixer(kernels, small=5):
+    """SLaK's token mixer: BN(k x small) + BN(small x k) + BN(small x small)
+    depthwise convs on the block input, k = kernels[stage]; the sum is built
+    with [route] back to the input and [shortcut]s (pad=1: same padding)."""
+    def mixer(c, dim, stage, comment):
+        block_in = c.n - 1
+        k = kernels[stage]
+        dw = dict(filters=dim, stride=1, pad=1, groups=dim, batch_normalize=1, activation="linear")
+        tall = c.add("convolutional", "%s: depthwise %d tall x %d wide" % (comment, k, small),
+                     size_x=small, size_y=k, **dw)
+        c.add("route", None, layers=block_in)
+        c.add("convolutional", "depthwise %d tall x %d wide" % (small, k),
+              size_x=k, size_y=small, **dw)
+        both = c.add("shortcut", None, **{"from": tall, "activation": "linear"})
+        c.add("route", None, layers=block_in)
+        c.add("convolutional", "depthwise %dx%d" % (small, small), size=small, **dw)
+        return c.add("shortcut", "sum of the three branches",
+                     **{"from": both, "activation": "linear"})
+    return mixer
+
+
+def convnext(c, widths, depths, mixer):
+    """Adds a ConvNeXt-style backbone; returns the indices of C3, C4, C5 (each
+    stage output through its own [layernorm], as ConvNeXt's detection backbone).
+    No layer scale, no stochastic depth (DropPath), no final norm or classifier."""
+    c.conv(widths[0], 4, 4, bn=0, act="linear", pad=0, comment="stem: 4x4/4 patchify conv")
+    c.add("layernorm", None)
+    outs = []
+    for stage, (dim, depth) in enumerate(zip(widths, depths)):
+        if stage > 0:
+            c.add("layernorm", "downsampling to stage %d" % (stage + 1))
+            c.conv(dim, 2, 2, bn=0, act="linear", pad=0)
+        for b in range(depth):
+            block_in = c.n - 1
+            mixer(c, dim, stage, "stage %d block %d" % (stage + 1, b))
+            c.add("layernorm", None)
+            c.conv(4 * dim, 1, bn=0, act="gelu")
+            c.conv(dim, 1, bn=0, act="linear")
+            last = c.add("shortcut", None, **{"from": block_in, "activation": "linear"})
+        if stage >= 1:
+            outs.append(c.add("layernorm", "C%d output norm" % (stage + 2)))
+            if stage < 3:
+                c.add("route", None, layers=last)
+    return outs
+
+
 def fpn(c, c3, c4, c5, ch, extra_levels, lateral_act="linear"):
     """FPN over C3..C5 (the last layer added must be C5); returns the level outputs."""
     lat5 = c.conv(ch, 1, bn=0, act=lateral_act, comment="FPN lateral C5")
@@ -160,24 +230,48 @@ def retina(c, cls_out, box_out, K, extra=None):
     c.add("retina", "focal loss, box loss and detections over the levels", **keys)
 
 
-def resnet_retinanet(depth):
-    c = Cfg(net_header(
-        "RetinaNet R%d-FPN, torchvision-style (retinanet_resnet50_fpn v1 layout), COCO 80 classes.\n"
-        "# 1x schedule as mmdetection/detectron: 16 images per step, lr 0.01, 90k steps,\n"
-        "# /10 at 60k and 80k (2/3 and 8/9). Input 640 x 640 (change width/height as you like)." % depth,
-        16, 8, 640, 0.01, 90000, (60000, 80000), 500, 0.0001))
-    c3, c4, c5 = resnet(c, depth)
+FULL_SCHEDULE = ("# 1x schedule as mmdetection/detectron: 16 images per step, lr 0.01, 90k steps,\n"
+                 "# /10 at 60k and 80k (2/3 and 8/9). Input 640 x 640 (change width/height as you like).")
+
+
+def full_header(title):
+    return net_header(title + "\n" + FULL_SCHEDULE, 16, 8, 640, 0.01, 90000, (60000, 80000), 500,
+                      0.0001)
+
+
+def tiny_header(title):
+    return net_header(title, 16, 1, 128, 0.01, 4000, (3000, 3600), 100, 0.0005)
+
+
+def full_retinanet(c, c3, c4, c5):
+    """FPN P3-P7 with 256 channels, 4-conv heads, 80 COCO classes."""
     levels = fpn(c, c3, c4, c5, 256, True)
+    c.note("fpn_outputs=%s (P3-P7 layer indices, e.g. for [cwd])" % ",".join(map(str, levels)))
     cls_out, box_out = heads(c, levels, 256, 4, 9, 80)
     retina(c, cls_out, box_out, 80)
     return c.text()
 
 
+def tiny_retinanet(c, c3, c4, c5):
+    """retinanet_tiny's neck and heads: FPN P3-P5 with 64 channels, 2-conv heads, 8 classes."""
+    levels = fpn(c, c3, c4, c5, 64, False)
+    c.note("fpn_outputs=%s (P3-P5 layer indices, e.g. for [cwd])" % ",".join(map(str, levels)))
+    cls_out, box_out = heads(c, levels, 64, 2, 9, 8)
+    # objects of `darknet synth` at 128 x 128 are 6 to ~110 pixels: anchors 16..101
+    retina(c, cls_out, box_out, 8, {"anchor_sizes": "16,32,64"})
+    return c.text()
+
+
+def resnet_retinanet(depth):
+    c = Cfg(full_header("RetinaNet R%d-FPN, torchvision-style (retinanet_resnet50_fpn v1 layout), "
+                        "COCO 80 classes." % depth))
+    return full_retinanet(c, *resnet(c, depth))
+
+
 def tiny():
-    c = Cfg(net_header(
+    c = Cfg(tiny_header(
         "RetinaNet-tiny: darknet-style backbone, FPN P3-P5 (64 channels), 2-conv heads shared by\n"
-        "# the levels; 8 classes as `darknet synth` writes them. 128 x 128 input.",
-        16, 1, 128, 0.01, 4000, (3000, 3600), 100, 0.0005))
+        "# the levels; 8 classes as `darknet synth` writes them. 128 x 128 input."))
     c.conv(16, 3, act="leaky")
     c.add("maxpool", None, size=2, stride=2)
     c.conv(32, 3, act="leaky")
@@ -189,16 +283,92 @@ def tiny():
     c4 = c.conv(256, 3, act="leaky", comment="C4, stride 16")
     c.add("maxpool", None, size=2, stride=2)
     c5 = c.conv(256, 3, act="leaky", comment="C5, stride 32")
-    levels = fpn(c, c3, c4, c5, 64, False)
-    cls_out, box_out = heads(c, levels, 64, 2, 9, 8)
-    # objects of `darknet synth` at 128 x 128 are 6 to ~110 pixels: anchors 16..101
-    retina(c, cls_out, box_out, 8, {"anchor_sizes": "16,32,64"})
-    return c.text()
+    return tiny_retinanet(c, c3, c4, c5)
+
+
+def comment(text):
+    """Comment lines for the header (the title line gets its '# ' from net_header)."""
+    return text.strip("\n").replace("\n", "\n# ")
+
+
+def csv(values):
+    return ",".join(map(str, values))
+
+
+LEFT_OUT = """Left out: layer scale, stochastic depth (DropPath), and ImageNet pretraining; weights
+start from He initialisation (ConvNeXt draws N(0, 0.02)), and training is darknet's SGD
+(ConvNeXt and SLaK train with AdamW)."""
+CONVNEXT = """4x4/4 stem + [layernorm]; blocks of 7x7 depthwise -> [layernorm] -> 1x1 conv 4x with
+GELU -> 1x1 conv back -> [shortcut]; [layernorm] + 2x2/2 conv between stages; C3-C5 each
+through a [layernorm] (ConvNeXt's detection backbone)."""
+SLAK = """ConvNeXt's macro design with each 7x7 depthwise conv replaced by the sum of three depthwise
+convs on the block input, k x 5, 5 x k (height x width) and 5 x 5, each with batch norm
+(SLaK's Decom=True path, its decomposed k x k kernel). Width factor 1.3 as SLaK-T.
+Sparsity is left out (this is the dense model)."""
+PAIRS = """Neck, heads, anchors, input (128) and classes (8) as retinanet_tiny.cfg, so that their
+FPN levels pair for [cwd] without adapters."""
+
+CONVNEXT_T = ([96, 192, 384, 768], [3, 3, 9, 3])
+TINY_WIDTHS, TINY_DEPTHS = [32, 64, 128, 256], [1, 1, 3, 1]   # ConvNeXt-T / 3
+SLAK_KERNELS = [51, 49, 47, 13]   # SLaK-T by stage, small kernel 5 (models/SLaK.py, main.py)
+
+
+def slak_width(w):
+    return int(w * 1.3)   # SLaK-T's width factor, rounded down as models/SLaK.py does
+
+
+def tiny_slak_kernels(maps=(32, 16, 8, 4), slak_maps=(56, 28, 14, 7)):
+    """SLaK-T's kernel / feature-map ratio at 224 x 224 carried to 128 x 128
+    (stage maps 32..4), rounded to odd and capped at 2 * map - 1, beyond which
+    a kernel reaches no further from any position."""
+    out = []
+    for k, m, sm in zip(SLAK_KERNELS, maps, slak_maps):
+        x = k * m / sm
+        out.append(min(2 * m - 1, 2 * int(x / 2) + 1))
+    return out
+
+
+def convnext_retinanet(tiny_version):
+    if tiny_version:
+        c = Cfg(tiny_header(comment(
+            "RetinaNet with a small ConvNeXt-style backbone.\n" + CONVNEXT +
+            "\nWidths %s, depths %s (ConvNeXt-T / 3).\n" % (csv(TINY_WIDTHS), csv(TINY_DEPTHS)) +
+            PAIRS + "\n" + LEFT_OUT)))
+        return tiny_retinanet(c, *convnext(c, TINY_WIDTHS, TINY_DEPTHS, dw_convnext))
+    c = Cfg(full_header(comment(
+        "RetinaNet with a ConvNeXt-T backbone.\n" + CONVNEXT +
+        "\nWidths %s, depths %s. " % tuple(map(csv, CONVNEXT_T)) +
+        "FPN, heads and [retina] as retinanet_r50_fpn.cfg.\n" + LEFT_OUT)))
+    return full_retinanet(c, *convnext(c, *CONVNEXT_T, dw_convnext))
+
+
+def slak_retinanet(tiny_version):
+    if tiny_version:
+        widths, kernels = [slak_width(w) for w in TINY_WIDTHS], tiny_slak_kernels()
+        c = Cfg(tiny_header(comment(
+            "RetinaNet with a small SLaK-style backbone (after VITA-Group/SLaK models/SLaK.py).\n" +
+            SLAK +
+            "\nWidths %s, depths %s, kernels %s by stage: SLaK-T's %s\n"
+            "on 224 x 224 scaled to the stage maps of 128 x 128, capped at 2 x map - 1.\n"
+            % (csv(widths), csv(TINY_DEPTHS), csv(kernels), csv(SLAK_KERNELS)) +
+            PAIRS + "\n" + LEFT_OUT)))
+        return tiny_retinanet(c, *convnext(c, widths, TINY_DEPTHS, slak_mixer(kernels)))
+    widths = [slak_width(w) for w in CONVNEXT_T[0]]
+    c = Cfg(full_header(comment(
+        "RetinaNet with a SLaK-T backbone (after VITA-Group/SLaK models/SLaK.py).\n" + SLAK +
+        "\nWidths %s, depths %s, kernels %s by stage.\n"
+        % (csv(widths), csv(CONVNEXT_T[1]), csv(SLAK_KERNELS)) +
+        "FPN, heads and [retina] as retinanet_r50_fpn.cfg.\n" + LEFT_OUT)))
+    return full_retinanet(c, *convnext(c, widths, CONVNEXT_T[1], slak_mixer(SLAK_KERNELS)))
 
 
 def main():
     out = {"retinanet_r18_fpn.cfg": resnet_retinanet(18), "retinanet_r50_fpn.cfg": resnet_retinanet(50),
-           "retinanet_r101_fpn.cfg": resnet_retinanet(101), "retinanet_tiny.cfg": tiny()}
+           "retinanet_r101_fpn.cfg": resnet_retinanet(101), "retinanet_tiny.cfg": tiny(),
+           "retinanet_convnext_fpn.cfg": convnext_retinanet(False),
+           "retinanet_slak_fpn.cfg": slak_retinanet(False),
+           "retinanet_convnext_tiny.cfg": convnext_retinanet(True),
+           "retinanet_slak_tiny.cfg": slak_retinanet(True)}
     for name, text in out.items():
         path = os.path.join("cfg", name)
         with open(path + ".tmp", "w") as f:

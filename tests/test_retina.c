@@ -405,6 +405,12 @@ TEST(retina_cfgs_parse_and_count_parameters)
         {"retinanet_r50_fpn.cfg", 33786804LL + 2 * 26560, 150},
         {"retinanet_r101_fpn.cfg", 52726708LL + 2 * 52672, 200},
         {"retinanet_tiny.cfg", -1, 40},
+        /* large-kernel teachers (scripts/gen_retinanet_cfg.py); the counts are
+         * worked out in tests/test_large_kernel_cfgs.c */
+        {"retinanet_convnext_fpn.cfg", 37573108LL, 150},
+        {"retinanet_slak_fpn.cfg", 59559094LL, 250},
+        {"retinanet_convnext_tiny.cfg", 1525548LL, 40},
+        {"retinanet_slak_tiny.cfg", 2433622LL, 40},
     };
     for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; ++i) {
         const char *path = cfg_at_size(cfgs[i].name, 64);

@@ -1,0 +1,248 @@
+/* The large-kernel cfgs of scripts/gen_retinanet_cfg.py (ConvNeXt- and
+ * SLaK-style RetinaNets): the tiny teachers' FPN levels have exactly
+ * retinanet_tiny's shapes and [retina] settings (so [cwd] pairs them without
+ * adapters), a forward on a random image stays finite, and SLaK's rectangular
+ * depthwise kernels take the direct depthwise path, not im2col.
+ *
+ * Parameter counts (checked in test_retina.c), worked out by hand:
+ *   ConvNeXt block of width d: 7x7 depthwise + bias 50d, [layernorm] 2d,
+ *   1x1 d->4d 4d^2+4d, 1x1 4d->d 4d^2+d: 8d^2+57d. Stem 48*96+96 + 2*96;
+ *   downsampling 2*d_in + 4*d_in*d_out + d_out. With ConvNeXt-T's widths and
+ *   depths, a final norm (1,536) and 1000-class head (769,000) and layer scale
+ *   (one d per block, 6,624), this gives 28,589,128, the published 28.6M.
+ *   The detection backbone here has no layer scale, norm or head but three
+ *   output norms (2 * (192 + 384 + 768)): 27,814,656. SLaK-T (widths 124, 249,
+ *   499, 998) swaps 50d for d * (2 * 5 * k + 25) weights plus 3 * 2d batch-norm
+ *   scales and shifts: 49,697,730 (SLaK's published 30M is the 40%-sparse model).
+ *   FPN (1x1 laterals + bias, 3x3 outputs, P6, P7 with 256 channels) and heads
+ *   (4 x 3x3 256 per subnet, 720 class and 36 box outputs): 9,758,452 for
+ *   C3-C5 of 192/384/768, 9,861,364 for 249/499/998. Tiny ones: the same
+ *   formulas with widths 32..256 (x 1.3 for SLaK), depths 1,1,3,1, kernels
+ *   29,29,15,7, FPN 64 and 2-conv heads over P3-P5. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "network.h"
+#include "test.h"
+
+/* cfg/NAME's text (malloc'd, NULL on failure); run from the repository root or tests/. */
+static char *cfg_text(const char *name, char *path, size_t path_size)
+{
+    snprintf(path, path_size, "cfg/%s", name);
+    if (access(path, R_OK)) snprintf(path, path_size, "../cfg/%s", name);
+    FILE *f = fopen(path, "rb");
+    CHECK_MSG(f != NULL, "cannot open %s (run the tests from the repository root)", name);
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *text = malloc((size_t)n + 1);
+    size_t got = text ? fread(text, 1, (size_t)n, f) : 0;
+    fclose(f);
+    if (!text) return NULL;
+    text[got] = 0;
+    return text;
+}
+
+/* The indices of the generator's "# fpn_outputs=a,b,c" line; returns how many. */
+static int fpn_outputs(const char *text, int *idx, int max)
+{
+    const char *p = strstr(text, "\n# fpn_outputs=");
+    if (!p) return 0;
+    p += strlen("\n# fpn_outputs=");
+    int n = 0;
+    for (char *end; n < max; p = end + 1) {
+        long v = strtol(p, &end, 10);
+        if (end == p) break;
+        idx[n++] = (int)v;
+        if (*end != ',') break;
+    }
+    return n;
+}
+
+/* The [retina] section without its cls= and box= lines (layer indices differ). */
+static void retina_keys(const char *text, char *out, size_t size)
+{
+    out[0] = 0;
+    const char *p = strstr(text, "[retina]");
+    CHECK(p != NULL);
+    if (!p) return;
+    size_t used = 0;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        if (strncmp(p, "cls=", 4) && strncmp(p, "box=", 4) && used + len + 2 < size) {
+            memcpy(out + used, p, len);
+            used += len;
+            out[used++] = '\n';
+            out[used] = 0;
+        }
+        p += len + (eol != NULL);
+    }
+}
+
+static const char *const tiny_teachers[] = {"retinanet_convnext_tiny.cfg", "retinanet_slak_tiny.cfg"};
+
+TEST(large_kernel_tiny_fpn_levels_match_retinanet_tiny)
+{
+    char path[256], want_retina[2048], got_retina[2048];
+    char *ref_text = cfg_text("retinanet_tiny.cfg", path, sizeof path);
+    if (!ref_text) return;
+    int ref_idx[8], n_ref = fpn_outputs(ref_text, ref_idx, 8);
+    CHECK_MSG(n_ref == 3, "retinanet_tiny.cfg names %d FPN outputs, expected P3-P5", n_ref);
+    retina_keys(ref_text, want_retina, sizeof want_retina);
+    network *ref = build_network(path, 0, DN_DEFAULT_SEED);
+    CHECK_MSG(ref != NULL, "retinanet_tiny.cfg: %s", dn_last_error());
+    for (size_t t = 0; ref && t < sizeof tiny_teachers / sizeof tiny_teachers[0]; ++t) {
+        const char *name = tiny_teachers[t];
+        char *text = cfg_text(name, path, sizeof path);
+        if (!text) continue;
+        int idx[8], n = fpn_outputs(text, idx, 8);
+        CHECK_MSG(n == n_ref, "%s names %d FPN outputs, retinanet_tiny.cfg %d", name, n, n_ref);
+        retina_keys(text, got_retina, sizeof got_retina);
+        CHECK_MSG(!strcmp(got_retina, want_retina), "%s: [retina] differs from retinanet_tiny's:\n%s", name,
+                  got_retina);
+        network *net = build_network(path, 0, DN_DEFAULT_SEED);
+        free(text);
+        CHECK_MSG(net != NULL, "%s: %s", name, dn_last_error());
+        if (!net) continue;
+        CHECK(net->w == ref->w && net->h == ref->h && net->c == ref->c);
+        for (int i = 0; i < n && i < n_ref; ++i) {
+            CHECK_MSG(idx[i] >= 0 && idx[i] < net->n, "%s: FPN output %d is layer %d", name, i, idx[i]);
+            if (idx[i] < 0 || idx[i] >= net->n) continue;
+            const layer *a = &net->layers[idx[i]], *b = &ref->layers[ref_idx[i]];
+            CHECK_MSG(!strcmp(a->ops->name, "convolutional"), "%s: layer %d is a [%s]", name, idx[i],
+                      a->ops->name);
+            CHECK_MSG(a->out_w == b->out_w && a->out_h == b->out_h && a->out_c == b->out_c,
+                      "%s: P%d (layer %d) is %dx%dx%d, retinanet_tiny's %dx%dx%d", name, i + 3, idx[i],
+                      a->out_w, a->out_h, a->out_c, b->out_w, b->out_h, b->out_c);
+        }
+        free_network(net);
+    }
+    if (ref) free_network(ref);
+    free(ref_text);
+}
+
+TEST(large_kernel_tiny_forward_is_finite)
+{
+    char path[256];
+    for (size_t t = 0; t < sizeof tiny_teachers / sizeof tiny_teachers[0]; ++t) {
+        char *text = cfg_text(tiny_teachers[t], path, sizeof path);
+        int idx[8], n = text ? fpn_outputs(text, idx, 8) : 0;
+        free(text);
+        network *net = load_network_frozen(path, NULL);
+        CHECK_MSG(net != NULL, "%s: %s", tiny_teachers[t], dn_last_error());
+        if (!net) continue;
+        set_batch_network(net, 1); /* one image is enough, and fast */
+        CHECK(net->batch == 1);
+        float *x = random_input(net, 3 + (unsigned)t);
+        for (int i = 0; i < net->inputs; ++i) x[i] = 0.5f + 0.5f * x[i]; /* images are in [0,1] */
+        network_predict(net, x);
+        for (int i = 0; i < net->n; ++i) {
+            const layer *l = &net->layers[i];
+            int bad = 0;
+            for (int k = 0; k < net->batch * l->outputs; ++k) bad += !isfinite(l->output[k]);
+            CHECK_MSG(!bad, "%s: layer %d [%s] has %d non-finite outputs", tiny_teachers[t], i, l->ops->name, bad);
+        }
+        /* the FPN levels carry signal (not all one value) */
+        for (int i = 0; i < n; ++i) {
+            const layer *l = &net->layers[idx[i]];
+            float lo = l->output[0], hi = l->output[0];
+            for (int k = 1; k < l->outputs; ++k) {
+                lo = l->output[k] < lo ? l->output[k] : lo;
+                hi = l->output[k] > hi ? l->output[k] : hi;
+            }
+            CHECK_MSG(hi - lo > 1e-3f, "%s: P%d is flat (%g..%g)", tiny_teachers[t], i + 3, lo, hi);
+        }
+        free(x);
+        free_network(net);
+    }
+}
+
+/* ---- rectangular depthwise kernels take the direct path ------------------- */
+
+static network *depthwise_net(int c, int h, int w, int sy, int sx, const char *act)
+{
+    char cfg[512];
+    snprintf(cfg, sizeof cfg,
+             "[net]\nbatch=2\nwidth=%d\nheight=%d\nchannels=%d\n"
+             "[convolutional]\nfilters=%d\ngroups=%d\nsize_y=%d\nsize_x=%d\nstride=1\npad=1\nactivation=%s\n",
+             w, h, c, c, c, sy, sx, act);
+    return build_net(cfg);
+}
+
+TEST(rectangular_depthwise_direct_path_matches_loops)
+{
+    /* kernels taller or wider than the map, as SLaK's 51x5 on small maps */
+    static const int shapes[][2] = {{13, 3}, {3, 13}, {5, 9}};
+    const int c = 3, h = 6, w = 7;
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; ++s) {
+        int sy = shapes[s][0], sx = shapes[s][1];
+        network *net = depthwise_net(c, h, w, sy, sx, "linear");
+        if (!net) continue;
+        layer *l = &net->layers[0];
+        CHECK_MSG(l->workspace == 0, "%dx%d depthwise asks for %zu im2col floats", sx, sy, l->workspace);
+        CHECK(l->out_w == w && l->out_h == h && l->out_c == c);
+        float *x = random_input(net, 17 + (unsigned)s);
+        random_fill(l->params[0].val, l->params[0].n, -0.5f, 0.5f, 2); /* biases */
+        const float *bias = l->params[0].val, *wt = l->params[1].val;
+        const float *out = network_predict(net, x);
+        double worst = 0;
+        for (int b = 0; b < 2; ++b)
+            for (int ch = 0; ch < c; ++ch)
+                for (int oy = 0; oy < h; ++oy)
+                    for (int ox = 0; ox < w; ++ox) {
+                        double sum = bias[ch];
+                        for (int ky = 0; ky < sy; ++ky)
+                            for (int kx = 0; kx < sx; ++kx) {
+                                int y = oy - sy / 2 + ky, xx = ox - sx / 2 + kx;
+                                if (y >= 0 && y < h && xx >= 0 && xx < w)
+                                    sum += (double)wt[(ch * sy + ky) * sx + kx] * x[((b * c + ch) * h + y) * w + xx];
+                            }
+                        double d = fabs(out[((b * c + ch) * h + oy) * w + ox] - sum);
+                        worst = d > worst ? d : worst;
+                    }
+        CHECK_MSG(worst < 1e-4, "%dx%d depthwise: forward differs by %g", sx, sy, worst);
+        free(x);
+        free_network(net);
+        /* gradients of input and weights (tanh: smooth for finite differences) */
+        net = depthwise_net(c, h, w, sy, sx, "tanh");
+        if (!net) continue;
+        x = random_input(net, 23 + (unsigned)s);
+        double err = grad_check(net, x, 1e-2);
+        CHECK_MSG(err < 2e-2, "%dx%d depthwise: gradient error %g", sx, sy, err);
+        free(x);
+        free_network(net);
+    }
+    /* SLaK-T's first stage at 640 x 640 (160 x 160 x 124, 5 x 51): im2col would
+     * ask for 124 * 255 * 160^2 floats; the direct path for none */
+    char cfg[512];
+    snprintf(cfg, sizeof cfg,
+             "[net]\nbatch=1\nwidth=160\nheight=160\nchannels=124\n"
+             "[convolutional]\nfilters=124\ngroups=124\nsize_y=5\nsize_x=51\npad=1\nbatch_normalize=1\n"
+             "activation=linear\n");
+    network *net = build_net(cfg);
+    if (net) {
+        CHECK(net->layers[0].workspace == 0);
+        CHECK(net->layers[0].out_w == 160 && net->layers[0].out_h == 160);
+        free_network(net);
+    }
+}
+
+TEST(slak_tiny_needs_no_large_im2col)
+{
+    /* Its largest im2col should be a head's 3x3 over 64 channels at 16 x 16;
+     * one 5 x 29 depthwise of stage 1 through im2col would need 41 * 145 * 32^2. */
+    char path[256];
+    char *text = cfg_text("retinanet_slak_tiny.cfg", path, sizeof path);
+    if (!text) return;
+    free(text);
+    network *net = build_network(path, 0, DN_DEFAULT_SEED);
+    CHECK_MSG(net != NULL, "%s", dn_last_error());
+    if (!net) return;
+    CHECK(net->workspace_size > 0);
+    CHECK_MSG(net->workspace_size <= (size_t)64 * 9 * 16 * 16, "workspace of %zu floats",
+              net->workspace_size);
+    free_network(net);
+}
