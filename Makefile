@@ -17,8 +17,11 @@ BUILD    ?= build
 ifeq ($(SANITIZE),1)
 override BUILD := $(BUILD)-sanitize
 endif
+ifeq ($(OPENCV),1)
+override BUILD := $(BUILD)-opencv
+endif
 
-INCLUDES := -Iinclude $(addprefix -Isrc/,core ops layers detect data cli) -I/usr/include/stb
+INCLUDES := -Iinclude $(addprefix -Isrc/,core ops layers detect data analysis cli) -I/usr/include/stb
 CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -pthread $(INCLUDES) -MMD -MP
 # stb (images, font), libjpeg-turbo (fast JPEG), cJSON (COCO files)
 LDLIBS   := -lstb -lturbojpeg -lcjson -lm -pthread
@@ -37,8 +40,12 @@ CFLAGS   += -DDN_OPENBLAS -I/usr/include/x86_64-linux-gnu/openblas-pthread
 LDLIBS   += -lopenblas
 endif
 ifeq ($(OPENCV),1)
+# video files, cameras and windows for `detector demo`: a C++ shim (src/data/video.h)
 CFLAGS   += -DDN_OPENCV
-LDLIBS   += $(shell pkg-config --libs opencv4 2>/dev/null)
+CV_FLAGS := $(shell pkg-config --cflags opencv4 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs-only-L opencv4 2>/dev/null) \
+            -lopencv_highgui -lopencv_videoio -lopencv_imgproc -lopencv_core -lstdc++
+CPP_SRC  := src/data/video_opencv.cpp
 endif
 ifeq ($(GPU),1)
 CFLAGS   += -DDN_GPU -I/usr/local/cuda/include
@@ -50,10 +57,10 @@ CFLAGS   += -DDN_CUDNN
 LDLIBS   += -lcudnn
 endif
 
-LIB_SRC  := $(wildcard src/core/*.c src/ops/*.c src/layers/*.c src/detect/*.c src/data/*.c)
+LIB_SRC  := $(wildcard src/core/*.c src/ops/*.c src/layers/*.c src/detect/*.c src/data/*.c src/analysis/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o) $(CPP_SRC:%.cpp=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
@@ -63,6 +70,9 @@ all: darknet $(BUILD)/libdarknet.a $(BUILD)/libdarknet.so
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(filter-out -std=c11,$(CFLAGS)) -std=c++17 $(CV_FLAGS) -c $< -o $@
 $(BUILD)/%.o: %.cu
 	@mkdir -p $(dir $@)
 	$(NVCC) -O3 -Xcompiler -fPIC $(INCLUDES) -c $< -o $@
@@ -83,6 +93,10 @@ $(BUILD)/run_tests: $(TEST_OBJ) $(BUILD)/libdarknet.a
 $(BUILD)/opencv_check: tests/opencv/opencv_check.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) -O2 -std=c++17 $< -o $@ $(shell pkg-config --cflags --libs opencv4)
+# Makes and measures the videos of the `detector demo` test (OPENCV=1 builds)
+$(BUILD)/video_tool: tests/opencv/video_tool.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) -O2 -std=c++17 $< -o $@ $(shell pkg-config --cflags --libs opencv4)
 # Our side of that check: saves random weights, dumps chosen layers' outputs, compares
 $(BUILD)/dump_outputs: $(BUILD)/tests/opencv/dump_outputs.o $(BUILD)/libdarknet.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
@@ -94,7 +108,9 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory darknet $(BUILD)/run_tests $(BUILD)/dump_outputs
 	@if pkg-config --exists opencv4; then $(MAKE) --no-print-directory $(BUILD)/opencv_check; fi
-	@DARKNET=$(BUILD)/darknet OPENCV_CHECK=$(BUILD)/opencv_check tests/run_all.sh $(BUILD)/run_tests
+	@if [ "$(OPENCV)" = 1 ]; then $(MAKE) --no-print-directory $(BUILD)/video_tool; fi
+	@DARKNET=$(BUILD)/darknet OPENCV_CHECK=$(BUILD)/opencv_check VIDEO_TOOL=$(BUILD)/video_tool \
+		tests/run_all.sh $(BUILD)/run_tests
 
 demo: deps darknet
 	@scripts/demo.sh
@@ -106,6 +122,6 @@ bench: deps darknet
 	@scripts/bench_resnet18.sh
 
 clean:
-	rm -rf build build-sanitize darknet
+	rm -rf build build-sanitize build-opencv build-sanitize-opencv darknet
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

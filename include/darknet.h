@@ -204,6 +204,14 @@ typedef struct {
  * the dataset, generate it again). Files are written through a temporary
  * file and a rename. summary may be NULL. Returns 0 or -1. */
 int synth_write_dataset(const synth_options *o, synth_summary *summary);
+/* The classification set (`darknet synth -classify`): images of the shapes
+ * stream above (train: stream seed, valid: seed + 1000003), o->size square,
+ * PNG, the label in the file name, under out_dir:
+ *   images/{train,valid}/LABEL_NNNNNN.png   NNNNNN = index + 1
+ *   train.txt, valid.txt, labels.txt, classify.data (classes, train, valid,
+ *   labels, backup, top=2), backup/
+ * o->classes and o->quality are not used. Returns 0 or -1. */
+int synth_write_classify(const synth_options *o);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
+
 void args_init(args *a, int argc, char **argv)
 {
     memset(a, 0, sizeof *a);
@@ -93,4 +95,13 @@ int args_check(args *a)
             return -1;
         }
     return 0;
+}
+
+int run_subcommand(const char *family, const subcommand *subs, int n, int argc, char **argv)
+{
+    if (argc < 1) return usage_error(family);
+    for (int i = 0; i < n; ++i)
+        if (!strcmp(argv[0], subs[i].name)) return subs[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "darknet %s: unknown subcommand '%s'\n", family, argv[0]);
+    return usage_error(family);
 }

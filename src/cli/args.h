@@ -21,4 +21,13 @@ const char *arg_pos(args *a, int i);
 /* 0 if every argument was understood; else prints what was not and returns -1. */
 int args_check(args *a);
 
+/* A command family's subcommands (`darknet detector train ...`). */
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} subcommand;
+/* Runs the subcommand named by argv[0] with the arguments after it; a
+ * missing or unknown name prints the family's usage and returns 2. */
+int run_subcommand(const char *family, const subcommand *subs, int n, int argc, char **argv);
+
 #endif

@@ -117,16 +117,9 @@ static int coco_import_main(int argc, char **argv)
 
 int run_coco(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*run)(int argc, char **argv);
-    } subcommands[] = {
+    static const subcommand subcommands[] = {
         {"eval", coco_eval_main},
         {"import", coco_import_main},
     };
-    if (argc < 1) return usage_error("coco");
-    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; ++i)
-        if (!strcmp(argv[0], subcommands[i].name)) return subcommands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "darknet coco: unknown subcommand '%s'\n", argv[0]);
-    return usage_error("coco");
+    return run_subcommand("coco", subcommands, sizeof subcommands / sizeof subcommands[0], argc, argv);
 }

@@ -11,16 +11,20 @@ typedef struct {
 
 int run_benchmark(int argc, char **argv);
 int run_benchmark_loader(int argc, char **argv);
+int run_classifier(int argc, char **argv);
 int run_coco(int argc, char **argv);
 int run_detector(int argc, char **argv);
+int run_erf(int argc, char **argv);
 int run_partial(int argc, char **argv);
 int run_shapes(int argc, char **argv);
 int run_synth(int argc, char **argv);
 
 extern const char usage_benchmark[];
 extern const char usage_benchmark_loader[];
+extern const char usage_classifier[];
 extern const char usage_coco[];
 extern const char usage_detector[];
+extern const char usage_erf[];
 extern const char usage_partial[];
 extern const char usage_shapes[];
 extern const char usage_synth[];

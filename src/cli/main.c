@@ -8,8 +8,10 @@
 static const command commands[] = {
     {"benchmark", usage_benchmark, run_benchmark},
     {"benchmark-loader", usage_benchmark_loader, run_benchmark_loader},
+    {"classifier", usage_classifier, run_classifier},
     {"coco", usage_coco, run_coco},
     {"detector", usage_detector, run_detector},
+    {"erf", usage_erf, run_erf},
     {"partial", usage_partial, run_partial},
     {"shapes", usage_shapes, run_shapes},
     {"synth", usage_synth, run_synth},

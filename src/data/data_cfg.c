@@ -66,17 +66,19 @@ void data_cfg_free(data_cfg *d)
     free(d->backup);
     free(d->coco_json);
     free(d->eval);
+    free(d->labels);
     free(d);
 }
 
 /* darknet keys this project does not use */
-static const char *const data_ignored[] = {"results", "top", "labels", "map", "tree", "leaves", "difficult", NULL};
+static const char *const data_ignored[] = {"results", "map", "tree", "leaves", "difficult", NULL};
 
 /* Applies one key=value line; `seen` records the line of each known key. */
 static int set_key(data_cfg *d, const char *key, const char *val, int line, int *seen)
 {
-    static const char *const keys[] = {"classes", "train", "valid", "names", "backup", "eval", "coco_json", NULL};
-    char **slots[] = {NULL, &d->train, &d->valid, &d->names, &d->backup, &d->eval, &d->coco_json};
+    static const char *const keys[] = {"classes", "top",  "train",     "valid",  "names",
+                                       "backup",  "eval", "coco_json", "labels", NULL};
+    char **slots[] = {NULL, NULL, &d->train, &d->valid, &d->names, &d->backup, &d->eval, &d->coco_json, &d->labels};
     for (int i = 0; data_ignored[i]; ++i)
         if (!strcmp(key, data_ignored[i])) {
             dn_info("note: %s:%d: %s is a darknet .data key this project does not use; ignored", d->path, line, key);
@@ -88,13 +90,13 @@ static int set_key(data_cfg *d, const char *key, const char *val, int line, int 
     if (seen[k]) return dn_error("%s:%d: key '%s' repeats the one on line %d", d->path, line, key, seen[k]);
     seen[k] = line;
     if (!*val) return dn_error("%s:%d: %s has no value", d->path, line, key);
-    if (k == 0) {
+    if (k <= 1) {   /* classes, top */
         char *end;
         errno = 0;
         long c = strtol(val, &end, 10);
         if (*end || errno || c < 1 || c > INT_MAX)
-            return dn_error("%s:%d: classes=%s: expected a positive integer", d->path, line, val);
-        d->classes = (int)c;
+            return dn_error("%s:%d: %s=%s: expected a positive integer", d->path, line, key, val);
+        *(k ? &d->top : &d->classes) = (int)c;
         return 0;
     }
     if (!strcmp(key, "eval")) {
@@ -112,7 +114,7 @@ data_cfg *data_cfg_read(const char *path)
     char *text = read_text_file(path, "data file");
     data_cfg *d = text ? dn_calloc(1, sizeof *d) : NULL;
     if (!d || !(d->path = dn_strdup(path))) goto fail;
-    int seen[7] = {0}, lineno = 0;
+    int seen[9] = {0}, lineno = 0;
     char *p = skip_bom(text), *line;
     while ((line = next_line(&p))) {
         ++lineno;

@@ -11,15 +11,17 @@
 typedef struct {
     char *path;                /* the .data file */
     int classes;               /* 0 when absent */
-    /* resolved paths (see above); NULL when absent */
-    char *train, *valid, *names, *backup, *coco_json;
+    int top;                   /* classifier: report top-k accuracy for k = top (0 when absent) */
+    /* resolved paths (see above); NULL when absent. labels: the classifier's
+     * label names, one a line (darknet's labels=) */
+    char *train, *valid, *names, *backup, *coco_json, *labels;
     char *eval;                /* evaluation type: "coco", "voc" or "imagenet"; NULL when absent */
 } data_cfg;
 
 /* Reads a .data file. Lines: key=value (spaces around either are trimmed),
  * blank lines, and comments whose first character is '#' or ';'; CRLF and a
  * UTF-8 byte-order mark are fine. Keys: classes, train, valid, names, backup,
- * eval, coco_json; darknet's results, top, labels, map, tree, leaves and
+ * eval, coco_json, labels, top; darknet's results, map, tree, leaves and
  * difficult are accepted with a note. Unknown or repeated keys, empty values
  * and a bad classes= are errors naming file and line. NULL on error. */
 data_cfg *data_cfg_read(const char *path);

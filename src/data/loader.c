@@ -22,7 +22,7 @@
 #include "labels.h"
 #include "rng.h"
 
-enum { TRUTH_PER_IMAGE = DN_MAX_BOXES * 5, RANDOM_TRIES = 16, MAX_SIDE = 16384 };
+enum { RANDOM_TRIES = 16, MAX_SIDE = 16384 };
 
 typedef struct {
     float *images, *truth;
@@ -36,6 +36,8 @@ struct loader {
     int n;
     char *list;                 /* copy of cfg.list */
     size_t per_image;           /* floats: 3 * width * height */
+    size_t truth_per_image;     /* floats: DN_MAX_BOXES * 5, or classes when classifying */
+    int *image_classes;         /* copy of cfg.image_classes (n entries) */
     batch_buf *ring;
     int n_bufs;
     pthread_t *threads;
@@ -198,6 +200,10 @@ static augment draw_augment(const loader_config *c, rng_state *r)
     return a;
 }
 
+/* Letterbox (else plain resize): asked for, or detection evaluation, whose
+ * boxes map back through the letterbox geometry. */
+static int letterboxed(const loader_config *c) { return c->letterbox || (c->eval && !c->image_classes); }
+
 /* Keeps a crop side at least a tenth of the image (jitter near 0.9 could
  * otherwise cut everything). */
 static int crop_side(int full, int cut_a, int cut_b)
@@ -214,7 +220,7 @@ static int load_item(loader *L, int idx, const augment *a, float *dst, float *tr
     int W = c->width, H = c->height, src_w = 0, src_h = 0;
     /* decode no larger than the crop needs (libjpeg's scaled decoding) */
     float fw = fmaxf(0.1f, 1 - a->left - a->right), fh = fmaxf(0.1f, 1 - a->top - a->bottom);
-    image *im = load_image_hint(L->paths[idx], (int)ceilf(W / fw), (int)ceilf(H / fh), c->letterbox || c->eval,
+    image *im = load_image_hint(L->paths[idx], (int)ceilf(W / fw), (int)ceilf(H / fh), letterboxed(c),
                                 &src_w, &src_h);
     if (!im) return -1;
     int ow = im->w, oh = im->h;
@@ -229,17 +235,23 @@ static int load_item(loader *L, int idx, const augment *a, float *dst, float *tr
         if (!cropped) return -1;
     }
     letterbox_geom g = {0};
-    image *sized = (c->letterbox || c->eval) ? letterbox_image(cropped, W, H, &g) : resize_image(cropped, W, H);
+    image *sized = letterboxed(c) ? letterbox_image(cropped, W, H, &g) : resize_image(cropped, W, H);
     free_image(cropped);
     if (!sized) return -1;
     if (a->flip) flip_image(sized);
     distort_image(sized, a->dhue, a->dsat, a->dexp);
     memcpy(dst, sized->data, L->per_image * sizeof(float));
     free_image(sized);
+    *info = (loader_image_info){.index = idx, .loaded = 1, .src_w = src_w, .src_h = src_h};
+    if (c->eval) info->geom = g;
+    memset(truth, 0, L->truth_per_image * sizeof(float));
+    if (c->image_classes) {
+        truth[c->image_classes[idx]] = 1;
+        return 0;
+    }
 
     box_label *boxes;
     int nb = load_labels(L, idx, &boxes), kept = 0;
-    memset(truth, 0, TRUTH_PER_IMAGE * sizeof(float));
     for (int i = 0; i < nb && kept < DN_MAX_BOXES; ++i) {
         box b = boxes[i].b;
         /* edges in the crop's [0,1] */
@@ -247,7 +259,7 @@ static int load_item(loader *L, int idx, const augment *a, float *dst, float *tr
         float y0 = ((b.y - b.h / 2) * oh - pt) / ch, y1 = ((b.y + b.h / 2) * oh - pt) / ch;
         /* what the crop cut away is gone (outside it a letterbox has bars) */
         x0 = fmaxf(x0, 0), y0 = fmaxf(y0, 0), x1 = fminf(x1, 1), y1 = fminf(y1, 1);
-        if (c->letterbox || c->eval) {
+        if (letterboxed(c)) {
             x0 = (x0 * g.new_w + g.dx) / W, x1 = (x1 * g.new_w + g.dx) / W;
             y0 = (y0 * g.new_h + g.dy) / H, y1 = (y1 * g.new_h + g.dy) / H;
         }
@@ -261,8 +273,6 @@ static int load_item(loader *L, int idx, const augment *a, float *dst, float *tr
         t[0] = (x0 + x1) / 2, t[1] = (y0 + y1) / 2, t[2] = x1 - x0, t[3] = y1 - y0, t[4] = (float)boxes[i].id;
     }
     free(boxes);
-    *info = (loader_image_info){.index = idx, .loaded = 1, .src_w = src_w, .src_h = src_h};
-    if (c->eval) info->geom = g;
     return 0;
 }
 
@@ -288,7 +298,7 @@ static int fill_item(loader *L, int64_t k, int first)
     int64_t b = k / c->batch;
     int i = (int)(k % c->batch);
     batch_buf *buf = &L->ring[b % L->n_bufs];
-    float *dst = buf->images + i * L->per_image, *truth = buf->truth + (size_t)i * TRUTH_PER_IMAGE;
+    float *dst = buf->images + i * L->per_image, *truth = buf->truth + i * L->truth_per_image;
     loader_image_info *info = &buf->info[i];
     rng_state r;
     seed_stream(&r, c->seed, (uint64_t)k, STREAM_AUGMENT);
@@ -300,7 +310,7 @@ static int fill_item(loader *L, int64_t k, int first)
         if (!load_item(L, first, &a, dst, truth, info)) return 0;
         mark_bad(L, first, dn_last_error());
         for (size_t p = 0; p < L->per_image; ++p) dst[p] = 0.5f;
-        memset(truth, 0, TRUTH_PER_IMAGE * sizeof(float));
+        memset(truth, 0, L->truth_per_image * sizeof(float));
         *info = (loader_image_info){.index = first};
         return 0;
     }
@@ -391,8 +401,9 @@ int loader_next(loader *L, float *images, float *truth, loader_image_info *info)
     memcpy(images, buf->images, count * L->per_image * sizeof(float));
     memset(images + count * L->per_image, 0, (B - count) * L->per_image * sizeof(float));
     if (truth) {
-        memcpy(truth, buf->truth, (size_t)count * TRUTH_PER_IMAGE * sizeof(float));
-        memset(truth + (size_t)count * TRUTH_PER_IMAGE, 0, (B - count) * TRUTH_PER_IMAGE * sizeof(float));
+        size_t T = L->truth_per_image;
+        memcpy(truth, buf->truth, count * T * sizeof(float));
+        memset(truth + count * T, 0, (B - count) * T * sizeof(float));
     }
     if (info) {
         memcpy(info, buf->info, count * sizeof *info);
@@ -427,6 +438,23 @@ static int check_config(const loader_config *c)
     return 0;
 }
 
+/* The classification classes, checked against `classes`. */
+static int copy_classes(loader *L)
+{
+    const int *src = L->cfg.image_classes;
+    if (!src) return 0;
+    if (L->cfg.classes < 1) return dn_error("loader: classification needs the number of classes");
+    if (!(L->image_classes = dn_calloc(L->n, sizeof(int)))) return -1;
+    for (int i = 0; i < L->n; ++i) {
+        if (src[i] < 0 || src[i] >= L->cfg.classes)
+            return dn_error("loader: image %d (%s) has class %d, outside 0 .. %d", i, L->paths[i], src[i],
+                            L->cfg.classes - 1);
+        L->image_classes[i] = src[i];
+    }
+    L->cfg.image_classes = L->image_classes;
+    return 0;
+}
+
 loader *loader_open(const loader_config *cfg)
 {
     if (!cfg || check_config(cfg)) return NULL;
@@ -454,8 +482,9 @@ loader *loader_open(const loader_config *cfg)
         L->cfg.list = L->list;
         L->paths = read_image_list(cfg->list, &L->n);
     }
-    if (!L->paths) goto fail;
+    if (!L->paths || copy_classes(L)) goto fail;
     L->per_image = (size_t)3 * cfg->width * cfg->height;
+    L->truth_per_image = cfg->image_classes ? (size_t)cfg->classes : (size_t)DN_MAX_BOXES * 5;
     L->n_bufs = L->cfg.ahead;
     L->total_items = cfg->eval ? L->n : INT64_MAX;
     L->perm_epoch = -1;
@@ -467,7 +496,7 @@ loader *loader_open(const loader_config *cfg)
     for (int i = 0; i < L->n_bufs; ++i) {
         batch_buf *b = &L->ring[i];
         b->images = dn_calloc(cfg->batch * L->per_image, sizeof(float));
-        b->truth = dn_calloc((size_t)cfg->batch * TRUTH_PER_IMAGE, sizeof(float));
+        b->truth = dn_calloc(cfg->batch * L->truth_per_image, sizeof(float));
         b->info = dn_calloc(cfg->batch, sizeof *b->info);
         if (!b->images || !b->truth || !b->info) goto fail;
     }
@@ -517,6 +546,7 @@ void loader_close(loader *L)
     free(L->perm);
     free(L->bad);
     free(L->seen);
+    free(L->image_classes);
     pthread_cond_destroy(&L->work);
     pthread_cond_destroy(&L->ready);
     pthread_mutex_destroy(&L->lock);

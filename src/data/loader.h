@@ -15,7 +15,12 @@
  * replaced by another image of the list (chosen from the same seed).
  *
  * Evaluation (eval=1): the list once, in order, letterboxed, no
- * augmentation; the last batch may be short. */
+ * augmentation; the last batch may be short.
+ *
+ * Classification (image_classes set): the same images and augmentation, but
+ * no label files: an image's truth is the one-hot of its class over
+ * `classes` floats (what a last [softmax] reads), and evaluation keeps the
+ * training geometry (plain resize, or letterbox with letter_box=1). */
 #ifndef DN_LOADER_H
 #define DN_LOADER_H
 
@@ -42,6 +47,9 @@ typedef struct {
     float saturation;       /* >= 1: factor in [1/s, s] */
     float exposure;         /* >= 1: factor in [1/e, e] */
     int letterbox;          /* 1: keep the aspect ratio (letter_box=1); 0: plain resize */
+    /* classification: the class (0 .. classes-1) of each image, in list
+     * order, one per image of the list (copied); NULL: detection */
+    const int *image_classes;
 } loader_config;
 
 /* No augmentation, 2 threads, 2 batches ahead, seed DN_DEFAULT_SEED. */
@@ -77,7 +85,8 @@ typedef struct loader loader;
  * its strings are copied. Memory: `ahead` buffers of a whole batch. */
 loader *loader_open(const loader_config *cfg);
 /* Waits for the next batch and copies it out (call from one thread): images (batch * 3 * h * w
- * floats), truth (batch * DN_MAX_BOXES * 5, may be NULL) and info (batch
+ * floats), truth (batch * DN_MAX_BOXES * 5, or batch * classes when
+ * classifying; may be NULL) and info (batch
  * entries, may be NULL). Returns the number of images (batch in training;
  * eval: up to batch, the rest zeroed, 0 after the last), or -1 on an error
  * (every image of the list unreadable, out of memory). */

@@ -1,6 +1,7 @@
 /* synth_dataset.c: writes the synthetic detection dataset to disk: JPEGs,
  * darknet labels and lists, the .data and .names files and COCO instances
- * JSON (see synth_detect.h for the layout). Images are generated on the
+ * JSON (see synth_detect.h for the layout); and the classification set of
+ * the shapes stream (synth_write_classify in darknet.h). Images are generated on the
  * thread pool; each depends only on (seed, split, index), so the files are
  * the same for any number of threads. */
 #include <cjson/cJSON.h>
@@ -246,6 +247,80 @@ static int check_options(const synth_options *o)
         return dn_error("synth: classes %d outside 1..%d", o->classes, SYNTH_DETECT_CLASSES);
     if (o->quality < 0 || o->quality > 100) return dn_error("synth: JPEG quality %d outside 1..100", o->quality);
     return 0;
+}
+
+/* ---- the classification set (synth_write_classify) ---- */
+
+/* The held-out split draws from another stream of the shapes generator, so
+ * it does not change with the number of training images. */
+static uint64_t classify_seed(const job *j) { return j->o->seed + (j->split ? 1000003 : 0); }
+
+static void make_shape_images(void *ctx, int start, int end)
+{
+    job *j = ctx;
+    int size = j->o->size;
+    image *im = make_image(size, size, 3);
+    if (!im) fail(j);
+    char path[PATH_MAX];
+    for (int i = start; i < end && im && !j->failed; ++i) {
+        int cls = synth_shape_image(classify_seed(j), (uint64_t)i, size, size, 3, im->data);
+        j->counts[i] = cls;
+        snprintf(path, sizeof path, "%s/images/%s/%s_%06d.png", j->root, split_names[j->split],
+                 synth_shape_names[cls], i + 1);
+        if (save_image(im, path)) fail(j);
+    }
+    free_image(im);
+}
+
+static int write_classify_files(const char *root, const synth_options *o, int *const classes[2])
+{
+    strbuf b = {0};
+    int bad = 0;
+    for (int s = 0; s < 2 && !bad; ++s) {
+        int n = s ? o->n_valid : o->n_train;
+        for (int i = 0; i < n && !bad; ++i)
+            bad = sb_printf(&b, "%s/images/%s/%s_%06d.png\n", root, split_names[s], synth_shape_names[classes[s][i]],
+                            i + 1);
+        bad = bad || write_sb(root, s ? "valid.txt" : "train.txt", &b);
+    }
+    for (int k = 0; k < SYNTH_SHAPE_CLASSES && !bad; ++k) bad = sb_printf(&b, "%s\n", synth_shape_names[k]);
+    bad = bad || write_sb(root, "labels.txt", &b);
+    bad = bad || sb_printf(&b, "classes=%d\ntrain=%s/train.txt\nvalid=%s/valid.txt\nlabels=%s/labels.txt\n"
+                               "backup=%s/backup\ntop=2\n",
+                           SYNTH_SHAPE_CLASSES, root, root, root, root);
+    bad = bad || write_sb(root, "classify.data", &b);
+    free(b.p);
+    return bad ? -1 : 0;
+}
+
+int synth_write_classify(const synth_options *opts)
+{
+    char root[PATH_MAX], dir[PATH_MAX + 64];
+    synth_options checked = *opts;   /* classes and quality do not apply */
+    checked.classes = SYNTH_SHAPE_CLASSES;
+    checked.quality = 0;
+    const synth_options *o = &checked;
+    if (check_options(o) || make_dirs(o->out_dir)) return -1;
+    if (!realpath(o->out_dir, root)) return dn_error("cannot resolve %s: %s", o->out_dir, strerror(errno));
+    if (strlen(root) > PATH_MAX - 64) return dn_error("path too long: %s", root);
+    int *classes[2] = {NULL, NULL}, failed = 0;
+    for (int s = 0; s < 2 && !failed; ++s) {
+        snprintf(dir, sizeof dir, "%s/images/%s", root, split_names[s]);
+        job j = {.o = o, .root = root, .split = (synth_split)s, .lock = PTHREAD_MUTEX_INITIALIZER};
+        j.counts = classes[s] = dn_calloc(s ? o->n_valid : o->n_train, sizeof(int));
+        if (!j.counts || make_dirs(dir)) {
+            failed = 1;
+            break;
+        }
+        parallel_for(s ? o->n_valid : o->n_train, 16, make_shape_images, &j);
+        pthread_mutex_destroy(&j.lock);
+        if (j.failed) failed = dn_error("%s", j.err);
+    }
+    snprintf(dir, sizeof dir, "%s/backup", root);
+    if (!failed) failed = make_dirs(dir) || write_classify_files(root, o, classes);
+    free(classes[0]);
+    free(classes[1]);
+    return failed ? -1 : 0;
 }
 
 int synth_write_dataset(const synth_options *opts, synth_summary *summary)
