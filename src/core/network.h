@@ -48,7 +48,8 @@ void backward_network_from(network *net, const float *input, int last);
 void update_network(network *net);
 /* How far batch-norm rolling statistics move per training forward: a running
  * average over the first updates of a fresh run (so early inference is not
- * skewed by the initial 0/1), then darknet's 0.01. */
+ * skewed by the initial 0/1), then 0.1 per pass (PyTorch's; darknet's 0.01
+ * lags the weights in short runs). */
 float network_bn_momentum(const network *net);
 /* Sum of the layers' costs of the last forward. */
 float network_cost(const network *net);
