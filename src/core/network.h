@@ -32,6 +32,8 @@ struct network {
     float *workspace;     /* shared scratch, max over layers of l->workspace */
     size_t workspace_size;
     char *cfg_path;
+    struct teacher **teachers; /* frozen teachers of distillation layers (teacher.h) */
+    int n_teachers;
 };
 
 /* Forward over all layers on net->batch images (zeroes deltas when training). */

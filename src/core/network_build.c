@@ -7,6 +7,7 @@
 
 #include "errors.h"
 #include "network.h"
+#include "teacher.h"
 
 /* [net] keys of pjreddie's and AlexeyAB's darknet that this project does not
  * act on (data augmentation and optimiser variants handled elsewhere or not at all). */
@@ -197,6 +198,7 @@ void free_network(network *net)
     if (!net) return;
     for (int i = 0; i < net->n; ++i) free_layer(&net->layers[i]);
     free(net->layers);
+    free_teachers(net);
     free(net->workspace);
     free(net->cfg_path);
     lr_schedule_free(&net->lr);

@@ -9,6 +9,7 @@ extern const layer_ops maxpool_ops, avgpool_ops, upsample_ops, route_ops, shortc
 extern const layer_ops connected_ops, softmax_ops, dropout_ops, cost_ops, layernorm_ops;
 extern const layer_ops yolo_ops;
 extern const layer_ops retina_ops;
+extern const layer_ops cwd_ops;
 
 static const layer_ops *const registry[] = {
     &convolutional_ops,
@@ -16,6 +17,7 @@ static const layer_ops *const registry[] = {
     &connected_ops, &softmax_ops, &dropout_ops, &cost_ops, &layernorm_ops,
     &yolo_ops,
     &retina_ops,
+    &cwd_ops,
 };
 
 enum { N_TYPES = sizeof registry / sizeof registry[0] };

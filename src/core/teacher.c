@@ -1,0 +1,123 @@
+/* teacher.c: loading teachers once per student and running them once per batch. */
+#include "teacher.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "network.h"
+
+/* A relative path that does not exist from the working directory is looked up
+ * beside the student's cfg, so a cfg and its teacher can move together. */
+static char *find_file(const char *path, const char *student_cfg)
+{
+    if (access(path, R_OK) == 0 || path[0] == '/') return dn_strdup(path);
+    const char *slash = strrchr(student_cfg, '/');
+    if (!slash) return dn_strdup(path);
+    size_t dir = (size_t)(slash - student_cfg) + 1, n = dir + strlen(path) + 1;
+    char *beside = dn_calloc(n, 1);
+    if (!beside) return NULL;
+    memcpy(beside, student_cfg, dir);
+    strcpy(beside + dir, path);
+    if (access(beside, R_OK) == 0) return beside;
+    free(beside);
+    return dn_strdup(path);
+}
+
+/* Two names for the same file compare equal after realpath. */
+static int same_file(const char *a, const char *b)
+{
+    char ra[PATH_MAX], rb[PATH_MAX];
+    if (!realpath(a, ra) || !realpath(b, rb)) return !strcmp(a, b);
+    return !strcmp(ra, rb);
+}
+
+static void free_teacher(teacher *t)
+{
+    if (!t) return;
+    free_network(t->net);
+    free(t->cfg);
+    free(t->weights);
+    free(t);
+}
+
+static teacher *load_teacher(network *student, const char *cfg, const char *weights)
+{
+    teacher *t = dn_calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->cfg = find_file(cfg, student->cfg_path);
+    t->weights = find_file(weights, student->cfg_path);
+    if (!t->cfg || !t->weights) goto fail;
+    if (access(t->cfg, R_OK)) {
+        dn_error("teacher cfg %s cannot be read", t->cfg);
+        goto fail;
+    }
+    if (access(t->weights, R_OK)) {
+        dn_error("teacher weights %s cannot be read (train the teacher first, or name its weights file)",
+                 t->weights);
+        goto fail;
+    }
+    if (!(t->net = load_network_frozen(t->cfg, t->weights))) goto fail;
+    network *tn = t->net;
+    tn->batch = student->batch;
+    if (network_setup_layers(tn, 0)) goto fail;
+    if (tn->w != student->w || tn->h != student->h || tn->c != student->c) {
+        dn_error("teacher %s takes %d x %d x %d input but the student takes %d x %d x %d: "
+                 "set the teacher's width/height/channels to the student's",
+                 t->cfg, tn->w, tn->h, tn->c, student->w, student->h, student->c);
+        goto fail;
+    }
+    return t;
+fail:
+    free_teacher(t);
+    return NULL;
+}
+
+teacher *network_attach_teacher(network *student, const char *cfg, const char *weights)
+{
+    for (int i = 0; i < student->n_teachers; ++i) {
+        teacher *t = student->teachers[i];
+        char *c = find_file(cfg, student->cfg_path), *w = find_file(weights, student->cfg_path);
+        int same = c && w && same_file(c, t->cfg) && same_file(w, t->weights);
+        free(c);
+        free(w);
+        if (same) return t;
+    }
+    teacher **grown = dn_realloc(student->teachers, (size_t)student->n_teachers + 1, sizeof *grown);
+    if (!grown) return NULL;
+    student->teachers = grown;
+    teacher *t = load_teacher(student, cfg, weights);
+    if (t) student->teachers[student->n_teachers++] = t;
+    return t;
+}
+
+int resize_teachers(network *student)
+{
+    for (int i = 0; i < student->n_teachers; ++i) {
+        network *tn = student->teachers[i]->net;
+        if (tn->batch == student->batch) continue;
+        tn->batch = student->batch;
+        if (network_setup_layers(tn, 0)) return -1;
+    }
+    return 0;
+}
+
+void run_teachers(network *student, const float *input)
+{
+    for (int i = 0; i < student->n_teachers; ++i) {
+        teacher *t = student->teachers[i];
+        t->net->train = 0;
+        forward_network(t->net, input);
+        t->runs++;
+    }
+}
+
+void free_teachers(network *student)
+{
+    for (int i = 0; i < student->n_teachers; ++i) free_teacher(student->teachers[i]);
+    free(student->teachers);
+    student->teachers = NULL;
+    student->n_teachers = 0;
+}

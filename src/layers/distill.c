@@ -1,0 +1,174 @@
+/* distill.c: the student/teacher pairing shared by the distillation layers (distill.h). */
+#include "distill.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bilinear.h"
+#include "errors.h"
+#include "gemm.h"
+#include "rng.h"
+
+enum { ADAPTER_NONE, ADAPTER_AUTO, ADAPTER_ALWAYS };
+
+static int parse_teacher(distill_pair *p, layer *l, cfg_section *s, network *net)
+{
+    const char *cfg = cfg_str(s, "teacher", NULL), *weights = cfg_str(s, "teacher_weights", NULL);
+    if (!cfg) return cfg_fail(s, "teacher", "is required (the teacher's cfg file)");
+    if (!weights) return cfg_fail(s, "teacher_weights", "is required (the trained teacher's weights file)");
+    int ref = cfg_int(s, "teacher_layer", -1);
+    if (cfg_failed(s)) return -1;
+    if (!(p->t = network_attach_teacher(net, cfg, weights))) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", dn_last_error());
+        dn_clear_error();
+        return cfg_fail(s, "teacher", "%s", msg);
+    }
+    const network *tn = p->t->net;
+    p->teacher_layer = ref < 0 ? tn->n + ref : ref;
+    if (p->teacher_layer < 0 || p->teacher_layer >= tn->n)
+        return cfg_fail(s, "teacher_layer", "%d is out of range: teacher %s has %d layers (0..%d, or -1..-%d)", ref,
+                        p->t->cfg, tn->n, tn->n - 1, tn->n);
+    (void)l;
+    return 0;
+}
+
+int distill_pair_parse(distill_pair *p, layer *l, cfg_section *s, network *net, int from_default)
+{
+    if (!from_default && !cfg_has(s, "from"))
+        return cfg_fail(s, "from", "is required (the student layer to distil into)");
+    int ref = cfg_int(s, "from", from_default);
+    if ((p->from = resolve_layer_index(l, s, "from", ref)) < 0) return -1;
+    static const char *const adapters[] = {"none", "auto", "always", NULL};
+    int adapter = cfg_enum(s, "adapter", adapters, ADAPTER_AUTO);
+    p->resize = cfg_int_range(s, "resize", 0, 0, 1);
+    if (cfg_failed(s) || parse_teacher(p, l, s, net)) return -1;
+
+    const layer *st = &net->layers[p->from], *tl = &p->t->net->layers[p->teacher_layer];
+    p->sw = st->out_w, p->sh = st->out_h, p->sc = st->out_c;
+    p->tw = tl->out_w, p->th = tl->out_h, p->tc = tl->out_c;
+    p->adapter = adapter == ADAPTER_ALWAYS || (adapter == ADAPTER_AUTO && p->sc != p->tc);
+    if (!p->adapter && p->sc != p->tc)
+        return cfg_fail(s, "adapter", "student layer %d has %d channels but teacher layer %d of %s has %d: "
+                        "use adapter=auto (a trained 1x1 conv)", p->from, p->sc, p->teacher_layer, p->t->cfg, p->tc);
+    if (!p->resize && (p->sw != p->tw || p->sh != p->th))
+        return cfg_fail(s, "resize", "student layer %d is %d x %d but teacher layer %d of %s is %d x %d: "
+                        "set resize=1 to resize the student map", p->from, p->sw, p->sh, p->teacher_layer,
+                        p->t->cfg, p->tw, p->th);
+    p->resize = p->sw != p->tw || p->sh != p->th;
+    if (p->adapter) {
+        /* darknet's convolution order in the weights file: biases, then weights */
+        if (!(p->ab = layer_add_param(l, net, p->tc, 0))) return -1;
+        p->ab_grad = l->params[l->n_params - 1].grad;
+        if (!(p->aw = layer_add_param(l, net, p->tc * p->sc, 1))) return -1;
+        p->aw_grad = l->params[l->n_params - 1].grad;
+        layer_store(l, p->ab, p->tc);
+        layer_store(l, p->aw, p->tc * p->sc);
+    }
+    return 0;
+}
+
+static int grow(float **buf, size_t n)
+{
+    float *b = dn_realloc(*buf, n, sizeof(float));
+    if (!b) return -1;
+    *buf = b;
+    return 0;
+}
+
+int distill_pair_setup(distill_pair *p, layer *l, network *net)
+{
+    l->out_w = l->w, l->out_h = l->h, l->out_c = l->c;
+    const layer *st = &net->layers[p->from];
+    if (st->out_w != p->sw || st->out_h != p->sh)
+        return dn_error("student layer %d is now %d x %d, the teacher's map stays %d x %d: "
+                        "distillation needs the size the network was built with", p->from, st->out_w, st->out_h,
+                        p->tw, p->th);
+    size_t n = (size_t)l->batch;
+    size_t student = n * p->tc * p->sh * p->sw, compared = n * p->tc * p->th * p->tw;
+    if (grow(&p->grad, compared)) return -1;
+    if (p->adapter && grow(&p->adapted, student)) return -1;
+    if (p->resize && grow(&p->resized, compared)) return -1;
+    if (p->adapter && p->resize && grow(&p->grad_adapted, student)) return -1;
+    l->flops = (double)p->tc * p->th * p->tw * 8 + (p->adapter ? 2.0 * p->tc * p->sc * p->sh * p->sw : 0);
+    return 0;
+}
+
+void distill_pair_init_weights(distill_pair *p, network *net)
+{
+    if (!p->adapter) return;
+    /* He-uniform over the sc inputs, as [convolutional] draws a 1x1 kernel */
+    float scale = sqrtf(2.0f / p->sc);
+    for (int i = 0; i < p->tc * p->sc; ++i) p->aw[i] = scale * rng_range(&net->rng, -1, 1);
+}
+
+void distill_pair_free(distill_pair *p)
+{
+    free(p->adapted);
+    free(p->resized);
+    free(p->grad);
+    free(p->grad_adapted);
+}
+
+const float *distill_teacher_map(const distill_pair *p) { return p->t->net->layers[p->teacher_layer].output; }
+
+const float *distill_student_map(distill_pair *p, network *net)
+{
+    const layer *st = &net->layers[p->from];
+    int batch = st->batch, hw = p->sh * p->sw;
+    const float *map = st->output;
+    if (p->adapter) {
+        for (int b = 0; b < batch; ++b) {
+            float *out = p->adapted + (size_t)b * p->tc * hw;
+            for (int c = 0; c < p->tc; ++c)
+                for (int i = 0; i < hw; ++i) out[c * hw + i] = p->ab[c];
+            gemm(0, 0, p->tc, hw, p->sc, 1, p->aw, p->sc, map + (size_t)b * p->sc * hw, hw, 1, out, hw);
+        }
+        map = p->adapted;
+    }
+    if (p->resize) {
+        bilinear_resize(map, batch * p->tc, p->sh, p->sw, p->resized, p->th, p->tw);
+        map = p->resized;
+    }
+    memset(p->grad, 0, sizeof(float) * batch * p->tc * p->th * p->tw);
+    return map;
+}
+
+void distill_student_backward(distill_pair *p, network *net)
+{
+    layer *st = &net->layers[p->from];
+    int batch = st->batch, hw = p->sh * p->sw;
+    const float *g = p->grad;
+    if (!st->delta) return;
+    if (p->resize) {
+        float *target = p->adapter ? p->grad_adapted : st->delta;
+        if (p->adapter) memset(target, 0, sizeof(float) * batch * p->tc * hw);
+        bilinear_resize_backward(g, batch * p->tc, p->sh, p->sw, target, p->th, p->tw);
+        g = target;
+        if (!p->adapter) return;
+    }
+    if (!p->adapter) {
+        for (size_t i = 0, n = (size_t)batch * p->tc * hw; i < n; ++i) st->delta[i] += g[i];
+        return;
+    }
+    for (int b = 0; b < batch; ++b) {
+        const float *gb = g + (size_t)b * p->tc * hw, *x = st->output + (size_t)b * p->sc * hw;
+        for (int c = 0; c < p->tc; ++c)
+            for (int i = 0; i < hw; ++i) p->ab_grad[c] += gb[c * hw + i];
+        gemm(0, 1, p->tc, p->sc, hw, 1, gb, hw, x, hw, 1, p->aw_grad, p->sc);
+        gemm(1, 0, p->sc, hw, p->tc, 1, p->aw, p->sc, gb, hw, 1, st->delta + (size_t)b * p->sc * hw, hw);
+    }
+}
+
+void distill_pass_forward(layer *l, network *net)
+{
+    memcpy(l->output, net->input, sizeof(float) * l->batch * l->outputs);
+}
+
+void distill_pass_backward(layer *l, network *net)
+{
+    if (!net->input_delta) return;
+    for (size_t i = 0, n = (size_t)l->batch * l->outputs; i < n; ++i) net->input_delta[i] += l->delta[i];
+}

@@ -1,0 +1,52 @@
+/* distill.h: what the distillation layers ([cwd], [fd], [kd]) share: a student
+ * layer paired with a layer of a frozen teacher network, an optional trainable
+ * 1x1 adapter (student channels -> teacher channels, stored in the student's
+ * weights file) and an optional bilinear resize of the student map to the
+ * teacher's size. A distillation layer passes its input through unchanged, so
+ * it can sit anywhere after the layer it watches (usually at the end, after the
+ * detection loss); its loss gradient goes straight into the student layer's delta.
+ *
+ * Keys: from= (student layer), teacher= (cfg), teacher_weights=, teacher_layer=
+ * (index in the teacher; negative counts from its end, -1 = last layer),
+ * adapter=auto|none, resize=0|1. */
+#ifndef DN_DISTILL_H
+#define DN_DISTILL_H
+
+#include "network.h"
+#include "teacher.h"
+
+typedef struct {
+    int from;                       /* student layer index */
+    teacher *t;
+    int teacher_layer;
+    int sw, sh, sc;                 /* student map, per image */
+    int tw, th, tc;                 /* teacher map (and the compared map), per image */
+    int adapter, resize;
+    float *aw, *ab, *aw_grad, *ab_grad;   /* adapter weights tc x sc and bias tc */
+    float *adapted;                 /* batch x tc x sh x sw, with an adapter */
+    float *resized;                 /* batch x tc x th x tw, with resize */
+    float *grad;                    /* batch x tc x th x tw: negative loss gradient w.r.t. the compared map */
+    float *grad_adapted;            /* batch x tc x sh x sw, with adapter and resize */
+} distill_pair;
+
+/* Reads the pair's keys, loads (or shares) the teacher and checks the shapes;
+ * cfg errors name the key. from_default: the `from` used when the key is
+ * absent (0: the key is required). */
+int distill_pair_parse(distill_pair *p, layer *l, cfg_section *s, network *net, int from_default);
+/* Pass-through output shape; (re)allocates the pair's buffers for the batch. */
+int distill_pair_setup(distill_pair *p, layer *l, network *net);
+void distill_pair_init_weights(distill_pair *p, network *net);
+void distill_pair_free(distill_pair *p);
+
+/* The student's map as compared with the teacher's (after adapter and
+ * resize), batch x tc x th x tw; zeroes p->grad for the loss to fill. */
+const float *distill_student_map(distill_pair *p, network *net);
+const float *distill_teacher_map(const distill_pair *p);
+/* Copies the input through (forward) and adds the output delta back (backward). */
+void distill_pass_forward(layer *l, network *net);
+void distill_pass_backward(layer *l, network *net);
+/* Sends p->grad back through resize and adapter into the student layer's
+ * delta and the adapter's gradients. */
+void distill_student_backward(distill_pair *p, network *net);
+
+#endif
