@@ -10,6 +10,7 @@ extern const layer_ops connected_ops, softmax_ops, dropout_ops, cost_ops, layern
 extern const layer_ops yolo_ops;
 extern const layer_ops retina_ops;
 extern const layer_ops cwd_ops;
+extern const layer_ops kd_ops, fd_ops;
 
 static const layer_ops *const registry[] = {
     &convolutional_ops,
@@ -18,6 +19,7 @@ static const layer_ops *const registry[] = {
     &yolo_ops,
     &retina_ops,
     &cwd_ops,
+    &kd_ops, &fd_ops,
 };
 
 enum { N_TYPES = sizeof registry / sizeof registry[0] };
