@@ -623,7 +623,9 @@ TEST(weights_frozen_network_loads_same)
             float *x = malloc(n_in * sizeof *x), *ya = malloc(n_out * sizeof *ya);
             random_fill(x, (int)n_in, -1, 1, 6);
             memcpy(ya, network_predict(a, x), n_out * sizeof *ya);
-            CHECK(!memcmp(ya, network_predict(f, x), n_out * sizeof *ya));
+            /* the trainable net keeps normalised values for backward, so its
+             * arithmetic may round differently from the frozen one's */
+            CHECK(max_rel_diff(ya, network_predict(f, x), (int)n_out, NULL) < 1e-6);
             free(x);
             free(ya);
         }
