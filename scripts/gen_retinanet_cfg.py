@@ -29,6 +29,11 @@
       channels), heads and anchors, so that their FPN levels pair with
       retinanet_tiny's for [cwd] without adapters.
 
+  cfg/retinanet_r18_fpn_cwd.cfg, cfg/retinanet_tiny_cwd.cfg
+      distillation examples: the student cfg with one [cwd] layer per FPN level
+      paired with the teacher's level (retinanet_r50_fpn -> r18 on P3-P7,
+      loss_weight 10 each; retinanet_convnext_tiny -> retinanet_tiny on P3-P5).
+
 Each cfg names its FPN output layers in a `# fpn_outputs=P3,P4,...` line.
 Layer references are absolute indices (a comment before each section gives its
 index), so the files read the same from top to bottom.
@@ -362,6 +367,26 @@ def slak_retinanet(tiny_version):
     return full_retinanet(c, *convnext(c, widths, CONVNEXT_T[1], slak_mixer(SLAK_KERNELS)))
 
 
+def fpn_outputs(text):
+    line = next(l for l in text.split("\n") if l.startswith("# fpn_outputs="))
+    return [int(v) for v in line.split("=")[1].split(" ")[0].split(",")]
+
+
+def with_cwd(student, teacher_name, teacher, loss_weight, tau=1):
+    """The student cfg plus one [cwd] per FPN level, paired with the teacher's."""
+    weights = "backup/" + teacher_name.replace(".cfg", "_final.weights")
+    s_levels, t_levels = fpn_outputs(student), fpn_outputs(teacher)
+    lines = [student.rstrip("\n"), "",
+             "# Channel-wise distillation from %s (train it first; its weights are read from" % teacher_name,
+             "# %s, relative to where darknet runs). One [cwd] per FPN level; they pass" % weights,
+             "# their input through, so they can follow [retina]. Delete them to train the student alone."]
+    for i, (sl, tl) in enumerate(zip(s_levels, t_levels)):
+        lines += ["", "# P%d" % (3 + i), "[cwd]", "from=%d" % sl, "teacher=%s" % teacher_name,
+                  "teacher_weights=%s" % weights, "teacher_layer=%d" % tl, "tau=%g" % tau,
+                  "loss_weight=%g" % loss_weight]
+    return "\n".join(lines) + "\n"
+
+
 def main():
     out = {"retinanet_r18_fpn.cfg": resnet_retinanet(18), "retinanet_r50_fpn.cfg": resnet_retinanet(50),
            "retinanet_r101_fpn.cfg": resnet_retinanet(101), "retinanet_tiny.cfg": tiny(),
@@ -369,6 +394,10 @@ def main():
            "retinanet_slak_fpn.cfg": slak_retinanet(False),
            "retinanet_convnext_tiny.cfg": convnext_retinanet(True),
            "retinanet_slak_tiny.cfg": slak_retinanet(True)}
+    out["retinanet_r18_fpn_cwd.cfg"] = with_cwd(out["retinanet_r18_fpn.cfg"], "retinanet_r50_fpn.cfg",
+                                                 out["retinanet_r50_fpn.cfg"], 10)
+    out["retinanet_tiny_cwd.cfg"] = with_cwd(out["retinanet_tiny.cfg"], "retinanet_convnext_tiny.cfg",
+                                             out["retinanet_convnext_tiny.cfg"], 10)
     for name, text in out.items():
         path = os.path.join("cfg", name)
         with open(path + ".tmp", "w") as f:

@@ -2,7 +2,9 @@
  * SLaK-style RetinaNets): the tiny teachers' FPN levels have exactly
  * retinanet_tiny's shapes and [retina] settings (so [cwd] pairs them without
  * adapters), a forward on a random image stays finite, and SLaK's rectangular
- * depthwise kernels take the direct depthwise path, not im2col.
+ * depthwise kernels take the direct depthwise path, not im2col. The
+ * distillation examples (*_cwd.cfg) pair each student FPN level with the
+ * teacher's, and the tiny one trains.
  *
  * Parameter counts (checked in test_retina.c), worked out by hand:
  *   ConvNeXt block of width d: 7x7 depthwise + bias 50d, [layernorm] 2d,
@@ -21,6 +23,7 @@
  *   29,29,15,7, FPN 64 and 2-conv heads over P3-P5. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "network.h"
@@ -245,4 +248,96 @@ TEST(slak_tiny_needs_no_large_im2col)
     CHECK_MSG(net->workspace_size <= (size_t)64 * 9 * 16 * 16, "workspace of %zu floats",
               net->workspace_size);
     free_network(net);
+}
+
+/* ---- the distillation examples (students with one [cwd] per FPN level) ---- */
+
+/* Values of `key=` in the [cwd] sections, in order; returns how many. */
+static int cwd_values(const char *text, const char *key, char values[][128], int max)
+{
+    int n = 0;
+    size_t klen = strlen(key);
+    for (const char *p = strstr(text, "\n[cwd]"); p && n < max; p = strstr(p + 1, "\n[cwd]")) {
+        const char *end = strstr(p + 1, "\n["), *k = p;
+        while ((k = strstr(k + 1, key)) && (!end || k < end))
+            if (k[-1] == '\n' && k[klen] == '=') break;
+        if (!k || (end && k > end)) continue;
+        size_t len = strcspn(k + klen + 1, "\n");
+        snprintf(values[n++], 128, "%.*s", (int)(len < 127 ? len : 127), k + klen + 1);
+    }
+    return n;
+}
+
+static void check_cwd_example(const char *student, const char *example, const char *teacher)
+{
+    char path[256], values[8][128];
+    char *s = cfg_text(student, path, sizeof path), *e = cfg_text(example, path, sizeof path),
+         *t = cfg_text(teacher, path, sizeof path);
+    if (s && e && t) {
+        int s_idx[8], t_idx[8], n = fpn_outputs(s, s_idx, 8);
+        CHECK_MSG(n > 0 && n == fpn_outputs(t, t_idx, 8), "%s and %s name different FPN levels", student, teacher);
+        CHECK_MSG(!strncmp(e, s, strlen(s)), "%s is not %s plus [cwd] sections", example, student);
+        CHECK_MSG(cwd_values(e, "from", values, 8) == n, "%s: not one [cwd] per FPN level", example);
+        for (int i = 0; i < n; ++i) CHECK_MSG(atoi(values[i]) == s_idx[i], "%s: [cwd] %d from=%s", example, i, values[i]);
+        CHECK(cwd_values(e, "teacher_layer", values, 8) == n);
+        for (int i = 0; i < n; ++i)
+            CHECK_MSG(atoi(values[i]) == t_idx[i], "%s: [cwd] %d teacher_layer=%s, %s's P%d is %d", example, i,
+                      values[i], teacher, i + 3, t_idx[i]);
+        CHECK(cwd_values(e, "teacher", values, 8) == n);
+        for (int i = 0; i < n; ++i) CHECK_MSG(!strcmp(values[i], teacher), "%s: teacher=%s", example, values[i]);
+    }
+    free(s), free(e), free(t);
+}
+
+TEST(cwd_examples_pair_fpn_levels)
+{
+    check_cwd_example("retinanet_r18_fpn.cfg", "retinanet_r18_fpn_cwd.cfg", "retinanet_r50_fpn.cfg");
+    check_cwd_example("retinanet_tiny.cfg", "retinanet_tiny_cwd.cfg", "retinanet_convnext_tiny.cfg");
+}
+
+/* retinanet_tiny_cwd.cfg loads as a user would run it (teacher weights under
+ * backup/, found beside the cfg) and one training step gives a cwd loss. */
+TEST(cwd_tiny_example_trains_a_step)
+{
+    char dir[] = "/tmp/dn_cwd_example_XXXXXX", path[256], dst[512];
+    if (!mkdtemp(dir)) return;
+    const char *names[] = {"retinanet_tiny_cwd.cfg", "retinanet_convnext_tiny.cfg"};
+    for (int i = 0; i < 2; ++i) {
+        char *text = cfg_text(names[i], path, sizeof path);
+        snprintf(dst, sizeof dst, "%s/%s", dir, names[i]);
+        FILE *f = fopen(dst, "w");
+        if (f && text) fputs(text, f);
+        if (f) fclose(f);
+        free(text);
+    }
+    snprintf(dst, sizeof dst, "%s/backup", dir);
+    mkdir(dst, 0755);
+    snprintf(path, sizeof path, "%s/retinanet_convnext_tiny.cfg", dir);
+    snprintf(dst, sizeof dst, "%s/backup/retinanet_convnext_tiny_final.weights", dir);
+    network *teacher = build_network(path, 0, 7);
+    CHECK_MSG(teacher && save_weights(teacher, dst) == 0, "%s", dn_last_error());
+    if (teacher) free_network(teacher);
+    snprintf(path, sizeof path, "%s/retinanet_tiny_cwd.cfg", dir);
+    network *net = load_network_seeded(path, NULL, 1, 3);
+    CHECK_MSG(net != NULL, "%s", dn_last_error());
+    if (net) {
+        set_batch_network(net, 1);
+        CHECK(net->n_teachers == 1);
+        float *x = random_input(net, 5), *truth = calloc((size_t)network_truths(net), sizeof(float));
+        for (int i = 0; i < net->inputs; ++i) x[i] = 0.5f + 0.5f * x[i];
+        truth[0] = truth[1] = 0.5f, truth[2] = truth[3] = 0.3f; /* one box of class 0 */
+        train_network_step(net, x, truth);
+        int cwd = 0;
+        for (int i = 0; i < net->n; ++i)
+            if (!strcmp(net->layers[i].ops->name, "cwd")) {
+                ++cwd;
+                CHECK_MSG(net->layers[i].cost > 0 && isfinite(net->layers[i].cost), "cwd layer %d loss %g", i,
+                          net->layers[i].cost);
+            }
+        CHECK(cwd == 3);
+        free(x), free(truth);
+        free_network(net);
+    }
+    snprintf(dst, sizeof dst, "rm -rf '%s'", dir);
+    CHECK(system(dst) == 0);
 }
