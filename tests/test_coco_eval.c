@@ -456,6 +456,43 @@ TEST(json_read_instances)
     unlink(path);
 }
 
+/* The file is read member by member and element by element (json_stream.c):
+ * any member order (COCO's own puts categories last), other members of any
+ * shape skipped, brackets and quotes inside strings, a byte-order mark, and a
+ * repeated member name (the first counts, as cJSON's lookup does). */
+TEST(json_instances_streamed_in_any_order)
+{
+    const char *text =
+        "\xEF\xBB\xBF {\"annotations\":[{\"id\":5,\"image_id\":9,\"category_id\":2,\"bbox\":[1,2,3,4],"
+        "\"segmentation\":{\"counts\":[1,2,3],\"size\":[10,10]}}],\n"
+        "\"licenses\": [{\"id\": 1, \"url\": \"http://x/]},{\"}], \"info\": null,\n"
+        "\"images\": [{\"id\": 9, \"file_name\": \"a\\\"],[{.jpg\", \"width\": 8, \"height\": 6}],\n"
+        "\"categories\": [ ], \"categories\": [{\"id\": 2, \"name\": \"x\"}],\n"
+        "\"images\": [{\"id\": 1, \"file_name\": \"b.jpg\", \"width\": 8, \"height\": 6}]}\n";
+    const char *path = temp_file(text);
+    coco_dataset ds;
+    int rc = coco_load_instances(path, &ds);
+    /* the first "categories" is empty, so the annotation's category is unknown */
+    CHECK(rc == -1 && strstr(dn_last_error(), "category_id 2 is not in \"categories\""));
+    dn_clear_error();
+    unlink(path);
+    char fixed[1024];
+    snprintf(fixed, sizeof fixed, "%s", text);
+    const char *drop = "\"categories\": [ ], ";
+    char *empty = strstr(fixed, drop);
+    CHECK(empty != NULL);
+    if (empty) memmove(empty, empty + strlen(drop), strlen(empty + strlen(drop)) + 1);
+    path = temp_file(fixed);
+    CHECK_MSG(coco_load_instances(path, &ds) == 0, "%s", dn_last_error());
+    CHECK(ds.n_images == 1 && ds.n_annotations == 1 && ds.n_categories == 1);
+    if (ds.n_images == 1 && ds.n_annotations == 1) {
+        CHECK(ds.images[0].id == 9 && !strcmp(ds.images[0].file_name, "a\"],[{.jpg"));
+        CHECK(ds.annotations[0].image_id == 9 && ds.annotations[0].area == 12);
+    }
+    coco_free_instances(&ds);
+    unlink(path);
+}
+
 TEST(json_results_round_trip)
 {
     coco_det d[] = {det(7, 18, 258.15, 41.29, 348.26, 243.78, 0.236), det(3, 1, 0.1, 1.0 / 3, 1e-7, 2.5e10, 1.0 / 7),
@@ -561,6 +598,12 @@ TEST(json_bad_files)
     expect_bad("{\"images\": [\n  {\"id\": 1},\n  {\"id\": 2,}\n]}", 0, "line 3");
     expect_bad("{} {}", 0, "unexpected text after the JSON value");
     expect_bad("[]", 0, "instances file is a JSON object");
+    expect_bad("{\"images\": [], \"annotations\": [], \"categories\": [],}", 0, "not valid JSON at line 1");
+    expect_bad("{\"images\": [1 2], \"annotations\": [], \"categories\": []}", 0, "not valid JSON at line 1, column 15");
+    expect_bad("{\"images\" [], \"annotations\": [], \"categories\": []}", 0, "not valid JSON at line 1, column 11");
+    expect_bad("{\n 1: []}", 0, "not valid JSON at line 2, column 2");
+    expect_bad("{\"images\": [], \"annotations\": [], \"categories\": []} x", 0, "unexpected text after the JSON value");
+    expect_bad("{\"images\": [7], \"annotations\": [], \"categories\": []}", 0, "images[0] must be an object");
     expect_bad("{\"images\": [], \"categories\": []}", 0, "no \"annotations\" array");
     expect_bad("{\"images\": {}, \"annotations\": [], \"categories\": []}", 0, "\"images\" must be an array");
     expect_bad("{\"images\": [{\"id\": \"abc\", \"file_name\": \"a\", \"width\": 1, \"height\": 1}],"

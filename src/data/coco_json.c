@@ -12,47 +12,15 @@
 #include <string.h>
 
 #include "errors.h"
+#include "json_stream.h"
 
 /* ---- reading and parsing ------------------------------------------------- */
-
-static char *read_whole_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        dn_error("%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = dn_calloc(cap + 1, 1);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) break;
-        char *bigger = cap > ((size_t)-1 >> 2) ? NULL : dn_realloc(buf, cap * 2 + 1, 1);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            dn_error("%s: file too large to read", path);
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    if (buf && ferror(f)) {
-        dn_error("%s: read error: %s", path, strerror(errno));
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) buf[n] = 0;
-    *len = n;
-    return buf;
-}
 
 /* Parses a whole file; errors give the line and column where parsing stopped. */
 static cJSON *parse_json_file(const char *path)
 {
     size_t len;
-    char *buf = read_whole_file(path, &len);
+    char *buf = json_read_file(path, &len);
     if (!buf) return NULL;
     const char *text = buf;
     if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) text += 3, len -= 3; /* UTF-8 byte-order mark */
@@ -69,13 +37,8 @@ static cJSON *parse_json_file(const char *path)
     if (root)
         while (rest < text + len && strchr(" \t\r\n", *rest)) ++rest;
     if (!root || rest < text + len) {
-        int line = 1, col = 1;
-        for (const char *p = text; p < rest && p < text + len; ++p) {
-            if (*p == '\n') ++line, col = 1;
-            else ++col;
-        }
-        dn_error("%s: %s at line %d, column %d", path,
-                 root ? "unexpected text after the JSON value" : "not valid JSON", line, col);
+        json_error_at(path, text, rest < text + len ? rest : text + len,
+                      root ? "unexpected text after the JSON value" : "not valid JSON");
         cJSON_Delete(root);
         root = NULL;
     }
@@ -165,17 +128,6 @@ static int get_bbox(const cJSON *obj, const where *w, double b[4])
     return 0;
 }
 
-static const cJSON *get_array(const cJSON *root, const char *key, const char *path)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(root, key);
-    if (!x || !cJSON_IsArray(x)) {
-        if (x) dn_error("%s: \"%s\" must be an array, found %s", path, key, json_type_name(x));
-        else dn_error("%s: no \"%s\" array (not a COCO instances file?)", path, key);
-        return NULL;
-    }
-    return x;
-}
-
 static int cmp_ll(const void *pa, const void *pb)
 {
     long long a = *(const long long *)pa, b = *(const long long *)pb;
@@ -195,83 +147,97 @@ static int has_ll(const long long *v, int n, long long x)
 
 /* ---- instances ------------------------------------------------------------ */
 
-static int read_images(const cJSON *arr, const char *path, coco_dataset *ds)
+/* The file is walked element by element (json_stream.h): a whole cJSON tree of
+ * COCO's train2017 annotations, segmentation polygons and all, would take some
+ * 5 GB. */
+enum { KEY_IMAGES, KEY_ANNOTATIONS, KEY_CATEGORIES };
+static const char *const instance_keys[] = {"images", "annotations", "categories"};
+
+typedef struct {
+    const char *path;
+    coco_dataset *ds;
+    int cap[3];    /* allocated entries, per key */
+} instances_reader;
+
+/* Makes room in *arr (items of `size` bytes) for item n. */
+static int grow(void *arr, int n, int *cap, size_t size)
 {
-    int n = cJSON_GetArraySize(arr);
-    ds->images = dn_calloc(n ? (size_t)n : 1, sizeof *ds->images);
-    if (!ds->images) return -1;
-    const cJSON *x;
-    cJSON_ArrayForEach(x, arr)
-    {
-        where w = {path, "images", ds->n_images};
-        if (!cJSON_IsObject(x))
-            return dn_error("%s: images[%d] must be an object, found %s", path, w.index, json_type_name(x));
-        coco_image *im = &ds->images[ds->n_images];
-        long long id, width, height;
-        if (get_int(x, "id", LLONG_MIN, LLONG_MAX, 1, &w, &id) || get_int(x, "width", 1, INT_MAX, 1, &w, &width) ||
-            get_int(x, "height", 1, INT_MAX, 1, &w, &height) || get_string(x, "file_name", &w, &im->file_name))
+    if (n < *cap) return 0;
+    if (*cap > INT_MAX / 2) return dn_error("more than %d entries", *cap);
+    int c = *cap ? *cap * 2 : 256;
+    void *p = dn_realloc(*(void **)arr, (size_t)c, size);
+    if (!p) return -1;
+    *(void **)arr = p;
+    *cap = c;
+    return 0;
+}
+
+static int read_image(const cJSON *x, const where *w, coco_image *im)
+{
+    long long id, width, height;
+    if (get_int(x, "id", LLONG_MIN, LLONG_MAX, 1, w, &id) || get_int(x, "width", 1, INT_MAX, 1, w, &width) ||
+        get_int(x, "height", 1, INT_MAX, 1, w, &height) || get_string(x, "file_name", w, &im->file_name))
+        return -1;
+    im->id = id, im->width = (int)width, im->height = (int)height;
+    return 0;
+}
+
+static int read_category(const cJSON *x, const where *w, coco_category *c)
+{
+    long long id;
+    if (get_int(x, "id", INT_MIN, INT_MAX, 1, w, &id) || get_string(x, "name", w, &c->name)) return -1;
+    c->id = (int)id;
+    return 0;
+}
+
+/* The fields only: whether its image and category exist is checked once all are read. */
+static int read_annotation(const cJSON *x, const where *w, coco_gt *g)
+{
+    long long id, image_id, cat, crowd = 0;
+    if (get_int(x, "id", LLONG_MIN, LLONG_MAX, 1, w, &id) ||
+        get_int(x, "image_id", LLONG_MIN, LLONG_MAX, 1, w, &image_id) ||
+        get_int(x, "category_id", INT_MIN, INT_MAX, 1, w, &cat) || get_bbox(x, w, g->bbox))
+        return -1;
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(x, "iscrowd");
+    if (cJSON_IsBool(c)) crowd = cJSON_IsTrue(c);
+    else if (c && get_int(x, "iscrowd", 0, 1, 1, w, &crowd)) return -1;
+    int r = get_number(x, "area", 0, w, &g->area);
+    if (r < 0) return -1;
+    if (r == 1) g->area = g->bbox[2] * g->bbox[3];
+    g->id = id, g->image_id = image_id, g->category_id = (int)cat, g->iscrowd = (int)crowd;
+    return 0;
+}
+
+/* json_member_fn: one element of "images", "annotations" or "categories". */
+static int read_instance_member(void *ctx, int key, int index, const cJSON *x)
+{
+    instances_reader *r = ctx;
+    coco_dataset *ds = r->ds;
+    const char *name = instance_keys[key];
+    if (index < 0) return dn_error("%s: \"%s\" must be an array, found %s", r->path, name, json_type_name(x));
+    if (!cJSON_IsObject(x))
+        return dn_error("%s: %s[%d] must be an object, found %s", r->path, name, index, json_type_name(x));
+    where w = {r->path, name, index};
+    switch (key) {
+    case KEY_IMAGES:
+        if (grow(&ds->images, ds->n_images, &r->cap[key], sizeof *ds->images) ||
+            read_image(x, &w, &ds->images[ds->n_images]))
             return -1;
-        im->id = id, im->width = (int)width, im->height = (int)height;
         ds->n_images++;
-    }
-    return 0;
-}
-
-static int read_categories(const cJSON *arr, const char *path, coco_dataset *ds)
-{
-    int n = cJSON_GetArraySize(arr);
-    ds->categories = dn_calloc(n ? (size_t)n : 1, sizeof *ds->categories);
-    if (!ds->categories) return -1;
-    const cJSON *x;
-    cJSON_ArrayForEach(x, arr)
-    {
-        where w = {path, "categories", ds->n_categories};
-        if (!cJSON_IsObject(x))
-            return dn_error("%s: categories[%d] must be an object, found %s", path, w.index, json_type_name(x));
-        coco_category *c = &ds->categories[ds->n_categories];
-        long long id;
-        if (get_int(x, "id", INT_MIN, INT_MAX, 1, &w, &id) || get_string(x, "name", &w, &c->name)) return -1;
-        c->id = (int)id;
-        ds->n_categories++;
-    }
-    return 0;
-}
-
-static int read_annotations(const cJSON *arr, const char *path, coco_dataset *ds, const long long *image_ids,
-                            const int *cat_ids)
-{
-    int n = cJSON_GetArraySize(arr);
-    ds->annotations = dn_calloc(n ? (size_t)n : 1, sizeof *ds->annotations);
-    if (!ds->annotations) return -1;
-    const cJSON *x;
-    cJSON_ArrayForEach(x, arr)
-    {
-        where w = {path, "annotations", ds->n_annotations};
-        if (!cJSON_IsObject(x))
-            return dn_error("%s: annotations[%d] must be an object, found %s", path, w.index, json_type_name(x));
-        coco_gt *g = &ds->annotations[ds->n_annotations];
-        long long id, image_id, cat, crowd = 0;
-        if (get_int(x, "id", LLONG_MIN, LLONG_MAX, 1, &w, &id) ||
-            get_int(x, "image_id", LLONG_MIN, LLONG_MAX, 1, &w, &image_id) ||
-            get_int(x, "category_id", INT_MIN, INT_MAX, 1, &w, &cat) || get_bbox(x, &w, g->bbox))
+        return 0;
+    case KEY_ANNOTATIONS:
+        if (grow(&ds->annotations, ds->n_annotations, &r->cap[key], sizeof *ds->annotations) ||
+            read_annotation(x, &w, &ds->annotations[ds->n_annotations]))
             return -1;
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(x, "iscrowd");
-        if (cJSON_IsBool(c)) crowd = cJSON_IsTrue(c);
-        else if (c && get_int(x, "iscrowd", 0, 1, 1, &w, &crowd)) return -1;
-        int r = get_number(x, "area", 0, &w, &g->area);
-        if (r < 0) return -1;
-        if (r == 1) g->area = g->bbox[2] * g->bbox[3];
-        if (!has_ll(image_ids, ds->n_images, image_id))
-            return dn_error("%s: annotations[%d] (id %lld): image_id %lld is not in \"images\"", path, w.index, id,
-                            image_id);
-        int ci = (int)cat;
-        if (!ds->n_categories || !bsearch(&ci, cat_ids, (size_t)ds->n_categories, sizeof ci, cmp_int))
-            return dn_error("%s: annotations[%d] (id %lld): category_id %d is not in \"categories\"", path, w.index,
-                            id, ci);
-        g->id = id, g->image_id = image_id, g->category_id = ci, g->iscrowd = (int)crowd;
         ds->n_annotations++;
+        return 0;
+    default:
+        if (grow(&ds->categories, ds->n_categories, &r->cap[key], sizeof *ds->categories) ||
+            read_category(x, &w, &ds->categories[ds->n_categories]))
+            return -1;
+        ds->n_categories++;
+        return 0;
     }
-    return 0;
 }
 
 static long long *sorted_image_ids(const coco_dataset *ds)
@@ -292,23 +258,42 @@ static int *sorted_category_ids(const coco_dataset *ds)
     return ids;
 }
 
+/* Reads the arrays; a file that is not an object is parsed whole to say what it is. */
+static int read_instances(const char *path, coco_dataset *ds)
+{
+    size_t len;
+    char *text = json_read_file(path, &len);
+    if (!text) return -1;
+    const char *p = text + (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3) ? 3 : 0);
+    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') ++p;
+    if (*p != '{') {
+        free(text);
+        cJSON *root = parse_json_file(path);   /* reports an empty or broken file */
+        if (root)
+            dn_error("%s: a COCO instances file is a JSON object with \"images\", \"annotations\" and "
+                     "\"categories\", found %s", path, json_type_name(root));
+        cJSON_Delete(root);
+        return -1;
+    }
+    instances_reader r = {path, ds, {0}};
+    int found[3], rc = json_walk_object(path, text, len, instance_keys, 3, found, read_instance_member, &r);
+    free(text);
+    for (int k = 0; k < 3 && !rc; ++k)
+        if (!found[k]) rc = dn_error("%s: no \"%s\" array (not a COCO instances file?)", path, instance_keys[k]);
+    /* never NULL, even when empty */
+    if (!rc && (grow(&ds->images, 0, &r.cap[KEY_IMAGES], sizeof *ds->images) ||
+                grow(&ds->annotations, 0, &r.cap[KEY_ANNOTATIONS], sizeof *ds->annotations) ||
+                grow(&ds->categories, 0, &r.cap[KEY_CATEGORIES], sizeof *ds->categories)))
+        rc = -1;
+    return rc;
+}
+
 int coco_load_instances(const char *path, coco_dataset *ds)
 {
     memset(ds, 0, sizeof *ds);
-    cJSON *root = parse_json_file(path);
-    if (!root) return -1;
     long long *image_ids = NULL, *ann_ids = NULL;
     int *cat_ids = NULL, rc = -1;
-    const cJSON *images = NULL, *anns = NULL, *cats = NULL;
-    if (!cJSON_IsObject(root)) {
-        dn_error("%s: a COCO instances file is a JSON object with \"images\", \"annotations\" and \"categories\", "
-                 "found %s", path, json_type_name(root));
-        goto done;
-    }
-    if (!(images = get_array(root, "images", path)) || !(anns = get_array(root, "annotations", path)) ||
-        !(cats = get_array(root, "categories", path)))
-        goto done;
-    if (read_images(images, path, ds) || read_categories(cats, path, ds)) goto done;
+    if (read_instances(path, ds)) goto done;
     if (!(image_ids = sorted_image_ids(ds)) || !(cat_ids = sorted_category_ids(ds))) goto done;
     for (int j = 1; j < ds->n_images; ++j)
         if (image_ids[j] == image_ids[j - 1]) {
@@ -320,7 +305,20 @@ int coco_load_instances(const char *path, coco_dataset *ds)
             dn_error("%s: category id %d appears more than once in \"categories\"", path, cat_ids[j]);
             goto done;
         }
-    if (read_annotations(anns, path, ds, image_ids, cat_ids)) goto done;
+    for (int j = 0; j < ds->n_annotations; ++j) {
+        const coco_gt *g = &ds->annotations[j];
+        if (!has_ll(image_ids, ds->n_images, g->image_id)) {
+            dn_error("%s: annotations[%d] (id %lld): image_id %lld is not in \"images\"", path, j, g->id,
+                     g->image_id);
+            goto done;
+        }
+        if (!ds->n_categories ||
+            !bsearch(&g->category_id, cat_ids, (size_t)ds->n_categories, sizeof(int), cmp_int)) {
+            dn_error("%s: annotations[%d] (id %lld): category_id %d is not in \"categories\"", path, j, g->id,
+                     g->category_id);
+            goto done;
+        }
+    }
     /* pycocotools indexes annotations by id and would keep only the last of
      * duplicates; here each is evaluated, so say so */
     if (!(ann_ids = dn_calloc(ds->n_annotations ? (size_t)ds->n_annotations : 1, sizeof *ann_ids))) goto done;
@@ -339,7 +337,6 @@ int coco_load_instances(const char *path, coco_dataset *ds)
 done:
     if (rc) coco_free_instances(ds);
     free(image_ids), free(cat_ids), free(ann_ids);
-    cJSON_Delete(root);
     return rc;
 }
 
