@@ -1,5 +1,6 @@
 /* Activations: values against the textbook formulas, and gradients against
  * central differences at points away from the kinks of relu, leaky and relu6. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "activations.h"
@@ -43,4 +44,36 @@ TEST(activations_forward_and_gradient)
     }
     CHECK(activation_from_name("silu") == ACT_SWISH);
     CHECK(activation_from_name("nope") == -1);
+}
+
+/* Big arrays go through the thread pool in blocks; every value must be bitwise
+ * what a call on that value alone (serial) gives, forward and gradient. */
+TEST(activations_split_over_threads_match_serial_bitwise)
+{
+    enum { N = 300007 };   /* many blocks and a ragged tail */
+    float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *d0 = malloc(N * sizeof *d0),
+          *d = malloc(N * sizeof *d);
+    random_fill(x, N, -8, 8, 3);
+    random_fill(d0, N, -1, 1, 4);
+    for (int a = ACT_LINEAR; a <= ACT_GELU; ++a) {
+        memcpy(y, x, N * sizeof *x);
+        activate_array(y, N, (activation)a);
+        memcpy(d, d0, N * sizeof *d);
+        gradient_array(x, y, N, (activation)a, d);
+        int bad = 0;
+        for (int i = 0; i < N && bad < 3; i += 1 + i % 7) {
+            float yi = x[i], di = d0[i];
+            activate_array(&yi, 1, (activation)a);
+            gradient_array(&x[i], &yi, 1, (activation)a, &di);
+            if (memcmp(&yi, &y[i], sizeof yi) || memcmp(&di, &d[i], sizeof di)) {
+                ++bad;
+                CHECK_MSG(0, "%s at %g: split %.9g / %.9g, alone %.9g / %.9g", activation_names[a], x[i], y[i],
+                          d[i], yi, di);
+            }
+        }
+    }
+    free(x);
+    free(y);
+    free(d0);
+    free(d);
 }
