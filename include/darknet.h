@@ -95,9 +95,35 @@ int layer_is_loss(const layer *l);             /* reads truth or reported a loss
 /* The loss parts a loss layer reports by name (e.g. [retina]: focal, box),
  * per image; else its type name and layer_step_loss. Returns the count. */
 int layer_losses(const layer *l, const char **names, float *values, int max);
+/* The loss parts of all loss layers summed by name, in first-seen order (five
+ * [cwd] layers, one per FPN level, give one "cwd"). Fills names[i] / values[i]
+ * and returns their count, at most max (later names are dropped). */
+int network_losses(const network *net, const char **names, float *values, int max);
 double layer_forward_ms(const layer *l);       /* wall time of its last forward */
 double layer_backward_ms(const layer *l);      /* and of its last backward */
 double layer_flops(const layer *l);            /* forward, per image */
+
+/* ---- distillation ([cwd], [fd], [kd]) ------------------------------------ */
+
+/* Distillation on (the default) or off. Off, the teachers are not run and the
+ * distillation layers add no loss and no gradient: [cwd] and [fd] only pass
+ * their input through, [kd] keeps just the cross-entropy of the [softmax] it
+ * replaces (weight 1, not 1 - alpha). The network, its parameters (adapters
+ * included: they get no gradient, only weight decay) and its weights file stay
+ * the same, so a baseline trained with it off starts from the same weights as
+ * the distilled student. */
+void network_set_distillation(network *net, int on);
+int network_distillation(const network *net);
+
+typedef struct {
+    int layer;                 /* the distillation layer */
+    int from;                  /* the student layer it watches */
+    int teacher_layer;         /* the paired layer of the teacher */
+    const char *teacher_cfg, *teacher_weights;   /* as found; owned by net */
+} distill_pairing;
+/* The number of distillation layers of net; with out != NULL and k below it,
+ * out receives the k-th one's pairing. */
+int network_distill_pairing(const network *net, int k, distill_pairing *out);
 
 /* ---- detections ([yolo]) ------------------------------------------------- */
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "bilinear.h"
+#include "distill_test_util.h"
 #include "network.h"
 #include "teacher.h"
 #include "test.h"
@@ -20,23 +21,6 @@ static const char *teacher_cfg(int filters, int stride, const char *activation)
              "[convolutional]\nfilters=%d\nsize=3\nstride=%d\npad=1\nactivation=%s\n", filters, stride,
              activation);
     return text;
-}
-
-/* Writes a teacher cfg and its random weights; paths in cfg_out/weights_out. */
-static void make_teacher(const char *text, char *cfg_out, char *weights_out, unsigned seed)
-{
-    strcpy(cfg_out, temp_file(text));
-    network *t = load_network_seeded(cfg_out, NULL, 0, seed);
-    CHECK_MSG(t != NULL, "teacher: %s", dn_last_error());
-    snprintf(weights_out, 256, "%s.weights", cfg_out);
-    CHECK(t && save_weights(t, weights_out) == 0);
-    free_network(t);
-}
-
-static void remove_teacher(const char *cfg, const char *weights)
-{
-    unlink(cfg);
-    unlink(weights);
 }
 
 /* Student: conv to `filters` maps (layer 0), then [cwd] on it. */
@@ -77,7 +61,7 @@ static double reference(const float *s, const float *t, int batch, int c, int hw
 static void check_against_reference(double tau, int spatial)
 {
     char tcfg[256], tw[256], extra[128];
-    make_teacher(teacher_cfg(3, 1, "linear"), tcfg, tw, 5);
+    save_teacher(teacher_cfg(3, 1, "linear"), tcfg, tw, 5, 0);
     snprintf(extra, sizeof extra, "tau=%g\nloss_weight=2.5\nnorm=%s", tau, spatial ? "spatial" : "channel");
     network *net = student(3, tcfg, tw, extra);
     if (!net) return;
@@ -161,7 +145,7 @@ TEST(cwd_gradient_through_adapter_and_resize_matches_finite_differences)
     };
     for (int k = 0; k < 5; ++k) {
         char tcfg[256], tw[256];
-        make_teacher(teacher_cfg(cases[k].tfilters, cases[k].tstride, "linear"), tcfg, tw, 11 + k);
+        save_teacher(teacher_cfg(cases[k].tfilters, cases[k].tstride, "linear"), tcfg, tw, 11 + k, 0);
         network *net = student(cases[k].tfilters == 3 ? 3 : 4, tcfg, tw, cases[k].extra);
         if (net) {
             float *x = random_input(net, 7 + k);
@@ -180,7 +164,7 @@ TEST(cwd_gradient_through_adapter_and_resize_matches_finite_differences)
 TEST(cwd_identical_teacher_gives_zero_loss_and_gradient)
 {
     char tcfg[256], tw[256];
-    make_teacher(teacher_cfg(3, 1, "tanh"), tcfg, tw, 21);
+    save_teacher(teacher_cfg(3, 1, "tanh"), tcfg, tw, 21, 0);
     network *net = student(3, tcfg, tw, "tau=4\nloss_weight=10");
     if (net) {
         layer *sl = &net->layers[0], *tl = &net->teachers[0]->net->layers[0];
@@ -206,7 +190,7 @@ TEST(cwd_identical_teacher_gives_zero_loss_and_gradient)
 TEST(cwd_layers_share_one_teacher_run_once_per_training_batch)
 {
     char tcfg[256], tw[256], text[2048];
-    make_teacher(teacher_cfg(3, 1, "linear"), tcfg, tw, 31);
+    save_teacher(teacher_cfg(3, 1, "linear"), tcfg, tw, 31, 0);
     snprintf(text, sizeof text,
              "[net]\nbatch=2\nwidth=7\nheight=6\nchannels=2\n"
              "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=linear\n"
@@ -232,6 +216,47 @@ TEST(cwd_layers_share_one_teacher_run_once_per_training_batch)
     remove_teacher(tcfg, tw);
 }
 
+/* A teacher runs only as far as the deepest layer a distillation layer reads. */
+static int teacher_layers_run(const char *tcfg, const char *tw, const char *teacher_layers)
+{
+    char text[2048];
+    int n = snprintf(text, sizeof text, "[net]\nbatch=2\nwidth=7\nheight=6\nchannels=2\n"
+                                        "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=linear\n");
+    for (const char *p = teacher_layers; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] != 0))
+        n += snprintf(text + n, sizeof text - n,
+                      "[cwd]\nfrom=0\nteacher=%s\nteacher_weights=%s\nteacher_layer=%d\nadapter=always\n", tcfg,
+                      tw, atoi(p));
+    network *net = build_net(text);
+    if (!net) return -1;
+    float *x = random_input(net, 2), truth = 0;
+    train_network_step(net, x, &truth);
+    const network *t = net->teachers[0]->net;
+    int ran = 0;
+    for (int i = 0; i < t->n; ++i) {
+        int nonzero = 0;
+        for (int k = 0; k < t->batch * t->layers[i].outputs; ++k) nonzero |= t->layers[i].output[k] != 0;
+        ran += nonzero;
+    }
+    free(x);
+    free_network(net);
+    return ran;
+}
+
+TEST(cwd_teacher_runs_only_to_the_deepest_paired_layer)
+{
+    char tcfg[256], tw[256];
+    save_teacher("[net]\nbatch=2\nwidth=7\nheight=6\nchannels=2\n"
+                 "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=linear\n"
+                 "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=linear\n"
+                 "[convolutional]\nfilters=5\nsize=3\npad=1\nactivation=linear\n",
+                 tcfg, tw, 41, 0);
+    CHECK_MSG(teacher_layers_run(tcfg, tw, "0") == 1, "paired with layer 0: %d layers ran",
+              teacher_layers_run(tcfg, tw, "0"));
+    CHECK(teacher_layers_run(tcfg, tw, "1,0") == 2);
+    CHECK(teacher_layers_run(tcfg, tw, "0,-1") == 3);
+    remove_teacher(tcfg, tw);
+}
+
 /* A cfg error must name the student cfg's line and the key. */
 static void expect_error(const char *extra, const char *tcfg, const char *tw, const char *key, const char *words)
 {
@@ -251,15 +276,17 @@ static void expect_error(const char *extra, const char *tcfg, const char *tw, co
 TEST(cwd_bad_teachers_are_refused_naming_line_and_key)
 {
     char tcfg[256], tw[256], small[256], small_w[256];
-    make_teacher(teacher_cfg(5, 2, "linear"), tcfg, tw, 41);
-    make_teacher("[net]\nbatch=1\nwidth=5\nheight=6\nchannels=2\n[convolutional]\nfilters=3\nsize=1\nactivation=linear\n",
-                 small, small_w, 42);
+    save_teacher(teacher_cfg(5, 2, "linear"), tcfg, tw, 41, 0);
+    save_teacher("[net]\nbatch=1\nwidth=5\nheight=6\nchannels=2\n[convolutional]\nfilters=3\nsize=1\nactivation=linear\n",
+                 small, small_w, 42, 0);
     expect_error("teacher_layer=3", tcfg, tw, "teacher_layer", "out of range");
     expect_error("teacher_layer=0\nadapter=none\nresize=1", tcfg, tw, "adapter", "channels");
     expect_error("teacher_layer=0", tcfg, tw, "resize", "resize=1");
     expect_error("tau=0", tcfg, tw, "tau", "");
-    expect_error("", tcfg, "/nonexistent/t.weights", "teacher", "/nonexistent/t.weights");
-    expect_error("", "/nonexistent/t.cfg", tw, "teacher", "/nonexistent/t.cfg");
+    /* the file at fault names its key: a missing weights file teacher_weights=, a missing cfg teacher= */
+    expect_error("", tcfg, "/nonexistent/t.weights", "] teacher_weights=/nonexistent/t.weights: ", "cannot be read");
+    expect_error("", "/nonexistent/t.cfg", tw, "] teacher=/nonexistent/t.cfg: ", "cannot be read");
+    expect_error("", tcfg, small_w, "] teacher_weights=", "does not match");
     expect_error("", small, small_w, "teacher", "input");
     remove_teacher(tcfg, tw);
     remove_teacher(small, small_w);

@@ -8,35 +8,54 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "distill_test_util.h"
 #include "network.h"
 #include "teacher.h"
 #include "test.h"
 
 #define K 5   /* classes of the [kd] tests */
 
-/* Saves a randomly initialised network of cfg text as a teacher; with
- * constant != 0 its first layer's weights are zeroed and its biases drawn in
- * [-2, 2], so the teacher's output does not depend on the input. */
-static void save_teacher(const char *text, char *cfg, char *weights, unsigned seed, int constant)
-{
-    strcpy(cfg, temp_file(text));
-    network *t = load_network_seeded(cfg, NULL, 0, seed);
-    CHECK_MSG(t != NULL, "teacher: %s", dn_last_error());
-    if (!t) return;
-    if (constant) {
-        layer *l = &t->layers[0];
-        random_fill(l->stored[0], l->stored_n[0], -2, 2, seed);
-        memset(l->stored[1], 0, sizeof(float) * l->stored_n[1]);
-    }
-    snprintf(weights, 256, "%s.weights", cfg);
-    CHECK(save_weights(t, weights) == 0);
-    free_network(t);
-}
+/* ---------------- losses by name ---------------- */
 
-static void remove_teacher(const char *cfg, const char *weights)
+/* network_losses (the progress line's parts) sums the losses of layers of the
+ * same name, in first-seen order: two [cwd] give one "cwd", then "fd". */
+TEST(network_losses_sum_layers_of_one_name)
 {
-    unlink(cfg);
-    unlink(weights);
+    char tcfg[256], tw[256], text[2048];
+    save_teacher("[net]\nbatch=2\nwidth=7\nheight=6\nchannels=2\n"
+                 "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=linear\n",
+                 tcfg, tw, 61, 0);
+    snprintf(text, sizeof text,
+             "[net]\nbatch=2\nwidth=7\nheight=6\nchannels=2\n"
+             "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=tanh\n"
+             "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=tanh\n"
+             "[cwd]\nfrom=0\nteacher=%s\nteacher_weights=%s\nteacher_layer=0\n"
+             "[fd]\nfrom=1\nteacher=%s\nteacher_weights=%s\nteacher_layer=0\n"
+             "[cwd]\nfrom=1\nteacher=%s\nteacher_weights=%s\nteacher_layer=0\n",
+             tcfg, tw, tcfg, tw, tcfg, tw);
+    network *net = build_net(text);
+    if (net) {
+        float *x = random_input(net, 2);
+        float truth = 0;
+        train_network_step(net, x, &truth);
+        float cwd = net->layers[2].step_loss + net->layers[4].step_loss, fd = net->layers[3].step_loss;
+        CHECK(net->layers[2].step_loss > 0 && net->layers[4].step_loss > 0 && fd > 0);
+        const char *names[4];
+        float values[4];
+        int n = network_losses(net, names, values, 4);
+        CHECK(n == 2);
+        if (n == 2) {
+            CHECK(strcmp(names[0], "cwd") == 0 && strcmp(names[1], "fd") == 0);
+            CHECK_NEAR(values[0], cwd, 1e-6 * cwd);
+            CHECK_NEAR(values[1], fd, 1e-6 * fd);
+        }
+        /* no room for the second name: it is dropped, the first still sums both */
+        CHECK(network_losses(net, names, values, 1) == 1);
+        CHECK_NEAR(values[0], cwd, 1e-6 * cwd);
+        free(x);
+        free_network(net);
+    }
+    remove_teacher(tcfg, tw);
 }
 
 /* ---------------- [kd] ---------------- */
@@ -146,11 +165,7 @@ static void kd_check_reference(const char *tcfg, const char *tw, int nkd, double
         CHECK_MSG(fabs(values[i] - parts[i] / 3) <= 1e-5 * fmax(1, fabs(parts[i])), "part %s: %g, want %g",
                   names[i], values[i], parts[i] / 3);
     /* the [kd] backward alone adds its negative gradient into the logits' delta */
-    float *d = net->layers[0].delta;
-    memset(d, 0, sizeof(float) * 3 * K);
-    net->input = net->layers[0].output;
-    net->input_delta = d;
-    kd->ops->backward(kd, net);
+    const float *d = student_map_gradient(net);
     double worst = 0;
     for (int i = 0; i < 3 * K; ++i) worst = fmax(worst, fabs(d[i] - g[i]));
     CHECK_MSG(worst < 1e-6, "nkd %d T %g alpha %g: gradient off by %g", nkd, T, a, worst);
@@ -260,19 +275,14 @@ TEST(kd_identical_logits_give_zero_kd_loss_and_gradient)
     save_teacher(kd_teacher_text, tcfg, tw, 21, 0);
     network *net = kd_student(tcfg, tw, "alpha=1\ntemperature=4");
     if (net) {
-        layer *sl = &net->layers[0], *tl = &net->teachers[0]->net->layers[0];
-        for (int p = 0; p < sl->n_stored; ++p) memcpy(sl->stored[p], tl->stored[p], sl->stored_n[p] * sizeof(float));
+        copy_teacher_layer0(net);
         float *x = random_input(net, 2), y[3 * K];
         kd_truth(y);
         net->truth = y;
         net->train = 1;
         forward_network(net, x);
         CHECK_NEAR(net->layers[1].cost, 0, 1e-6);
-        float *d = sl->delta;
-        memset(d, 0, sizeof(float) * 3 * K);
-        net->input = sl->output;
-        net->input_delta = d;
-        net->layers[1].ops->backward(&net->layers[1], net);
+        const float *d = student_map_gradient(net);
         double worst = 0;
         for (int i = 0; i < 3 * K; ++i) worst = fmax(worst, fabs(d[i]));
         CHECK_MSG(worst < 1e-6, "gradient %g", worst);
@@ -342,11 +352,7 @@ TEST(fd_loss_and_gradient_match_reference)
         CHECK_NEAR(l->cost, want, 1e-5 * want);
         if (smooth) CHECK_MSG(inside > n / 10 && inside < n - n / 10, "%d of %d inside beta", inside, n);
         CHECK(memcmp(l->output, s, sizeof(float) * n) == 0);   /* pass-through */
-        float *d = net->layers[0].delta;
-        memset(d, 0, n * sizeof *d);
-        net->input = net->layers[0].output;
-        net->input_delta = d;
-        l->ops->backward(l, net);
+        const float *d = student_map_gradient(net);
         double worst = 0;
         for (int i = 0; i < n; ++i) worst = fmax(worst, fabs(d[i] - g[i]));
         CHECK_MSG(worst < 1e-6, "smooth %d: gradient off by %g", smooth, worst);
@@ -392,17 +398,13 @@ TEST(fd_identical_maps_give_zero_loss_and_gradient)
         network *net = fd_student(3, tcfg, tw, smooth ? "type=smooth_l1\nadapter=none" : "loss_weight=4");
         if (!net) continue;
         CHECK(net->layers[1].n_params == 0);   /* equal widths: no adapter by default */
-        layer *sl = &net->layers[0], *tl = &net->teachers[0]->net->layers[0];
-        for (int p = 0; p < sl->n_stored; ++p) memcpy(sl->stored[p], tl->stored[p], sl->stored_n[p] * sizeof(float));
+        layer *sl = &net->layers[0];
+        copy_teacher_layer0(net);
         float *x = random_input(net, 2);
         net->train = 1;
         forward_network(net, x);
         CHECK_NEAR(net->layers[1].cost, 0, 1e-9);
-        float *d = sl->delta;
-        memset(d, 0, sizeof(float) * sl->batch * sl->outputs);
-        net->input = sl->output;
-        net->input_delta = d;
-        net->layers[1].ops->backward(&net->layers[1], net);
+        const float *d = student_map_gradient(net);
         double worst = 0;
         for (int i = 0; i < sl->batch * sl->outputs; ++i) worst = fmax(worst, fabs(d[i]));
         CHECK_MSG(worst < 1e-9, "smooth %d: gradient %g", smooth, worst);
@@ -444,9 +446,9 @@ TEST(kd_and_fd_bad_cfgs_are_refused_naming_line_and_key)
              KD_NET "[connected]\noutput=5\nactivation=linear\n[kd]\nteacher=%s\nteacher_weights=%s\n%s\n", tc, \
              tw_, extra)
     KD_TEXT(kcfg, "/nonexistent/kd_teacher.weights", "");
-    expect_error(text, "kd", 10, "teacher", "/nonexistent/kd_teacher.weights");
+    expect_error(text, "kd", 11, "teacher_weights=", "/nonexistent/kd_teacher.weights");   /* the key at fault */
     KD_TEXT("/nonexistent/kd_teacher.cfg", kw, "");
-    expect_error(text, "kd", 10, "teacher", "/nonexistent/kd_teacher.cfg");
+    expect_error(text, "kd", 10, "teacher=", "/nonexistent/kd_teacher.cfg");
     KD_TEXT(kcfg, kw, "teacher_layer=2");
     expect_error(text, "kd", 12, "teacher_layer", "out of range");
     KD_TEXT(kcfg, kw, "teacher_layer=-1");
@@ -475,7 +477,7 @@ TEST(kd_and_fd_bad_cfgs_are_refused_naming_line_and_key)
     FD_TEXT(5, fcfg, fw, "teacher_layer=3");
     expect_error(text, "fd", 15, "teacher_layer", "out of range");
     FD_TEXT(5, fcfg, "/nonexistent/fd.weights", "");
-    expect_error(text, "fd", 13, "teacher", "/nonexistent/fd.weights");
+    expect_error(text, "fd", 14, "teacher_weights=", "/nonexistent/fd.weights");
     FD_TEXT(5, fcfg, fw, "beta=2");
     expect_error(text, "fd", 15, "beta", "smooth_l1");
     FD_TEXT(5, fcfg, fw, "type=l2");

@@ -82,4 +82,21 @@ image *erf_render(const float *map, int w, int h, const char *title, const char 
  * one-channel images are shown grey. NULL on error. */
 image *images_side_by_side(const image *const *images, int n, int gap);
 
+/* What erf_picture measured: the images used and the area fractions at erf_levels. */
+typedef struct {
+    int used;
+    float area[ERF_N_LEVELS];
+} erf_summary;
+
+/* One network's ERF picture (`darknet erf`, `darknet distill compare`):
+ * erf_from_files over the first n paths, erf_log_scale, the area fractions
+ * into *s, and erf_render with `title` and a caption giving the 50% area.
+ * progress may be NULL. NULL on error. */
+image *erf_picture(network *net, int target, char *const *paths, int n, erf_grad mode, const char *title,
+                   erf_summary *s, erf_progress_fn progress, void *ctx);
+
+/* panel to the right of the picture stored in `path` (`darknet erf -append`);
+ * panel stays the caller's. NULL on error (an unreadable file). */
+image *erf_append_to_file(const image *panel, const char *path);
+
 #endif

@@ -1,4 +1,6 @@
 /* erf_render.c: ERF heat-map pictures and side-by-side strips (see erf.h). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "erf.h"
@@ -69,4 +71,32 @@ image *images_side_by_side(const image *const *images, int n, int gap)
         }
     }
     return out;
+}
+
+image *erf_picture(network *net, int target, char *const *paths, int n, erf_grad mode, const char *title,
+                   erf_summary *s, erf_progress_fn progress, void *ctx)
+{
+    int w = network_width(net), h = network_height(net);
+    float *map = dn_calloc((size_t)w * h, sizeof(float));
+    image *im = NULL;
+    if (!map) return NULL;
+    if (erf_from_files(net, target, paths, n, mode, map, &s->used, progress, ctx)) goto done;
+    erf_log_scale(map, w * h);
+    if (erf_area_fractions(map, w * h, erf_levels, ERF_N_LEVELS, s->area)) goto done;
+    char caption[128];
+    snprintf(caption, sizeof caption, "50%% of the total in %.2f%% of the area", 100 * s->area[2]);
+    im = erf_render(map, w, h, title, caption);
+done:
+    free(map);
+    return im;
+}
+
+image *erf_append_to_file(const image *panel, const char *path)
+{
+    image *before = load_image(path);
+    if (!before) return NULL;
+    const image *parts[2] = {before, panel};
+    image *both = images_side_by_side(parts, 2, 8);
+    free_image(before);
+    return both;
 }

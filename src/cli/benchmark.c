@@ -8,11 +8,13 @@
 #include "args.h"
 #include "commands.h"
 #include "darknet.h"
+#include "synth_detect.h"
 
 const char usage_benchmark[] =
     "benchmark CFG [-width W] [-height H] [-batch B] [-iters N] [-train] [-threads T] [-layers]\n"
     "      time forward passes (with box decoding and NMS in detection layers) and, with\n"
-    "      -train, training steps on random input; -layers adds a per-layer table;\n"
+    "      -train, training steps on random input (detectors: with the boxes of synthetic\n"
+    "      scenes as truth) and their losses; -layers adds a per-layer table;\n"
     "      the last line reads: benchmark forward_ms=F train_ms=T gflops=G\n";
 
 static double now_ms(void)
@@ -32,6 +34,44 @@ static float *random_array(size_t n, float lo, float hi)
         x[i] = lo + (hi - lo) * ((s >> 8) & 0xffff) / 65535.0f;
     }
     return x;
+}
+
+/* Training truth for `batch` images. Detectors (DN_MAX_BOXES boxes of 5 floats
+ * an image) get the objects of synthetic scenes (1 to 6 of COCO-like sizes),
+ * so their losses match as many anchors as in real training; random boxes
+ * would be mostly rejected or tiny. Every object is class 0, which any
+ * detector has (the class does not change the work). Other networks get
+ * random values. NULL when out of memory or a scene fails. */
+static float *make_truth(const network *net, int batch)
+{
+    int per_image = network_truths(net);
+    if (per_image != DN_MAX_BOXES * 5) return random_array((size_t)batch * (per_image + 1), 0, 1);
+    int side = network_width(net) < network_height(net) ? network_width(net) : network_height(net);
+    if (side < SYNTH_MIN_SIZE) side = SYNTH_MIN_SIZE;   /* boxes are relative: any size draws them */
+    float *truth = calloc((size_t)batch * per_image, sizeof *truth);
+    image *im = make_image(side, side, 3);
+    int ok = truth && im;
+    for (int b = 0; b < batch && ok; ++b) {
+        synth_object objs[SYNTH_MAX_OBJECTS];
+        int n = synth_detect_scene(1, SYNTH_TRAIN, (uint64_t)b, SYNTH_DETECT_CLASSES, im, objs, SYNTH_MAX_OBJECTS);
+        ok = n >= 0;
+        float *t = truth + (size_t)b * per_image;
+        for (int i = 0; i < n; ++i) {
+            if (objs[i].crowd) continue;   /* as the darknet labels of these scenes */
+            t[0] = (objs[i].x + objs[i].w * 0.5f) / side;
+            t[1] = (objs[i].y + objs[i].h * 0.5f) / side;
+            t[2] = (float)objs[i].w / side;
+            t[3] = (float)objs[i].h / side;
+            t[4] = 0;
+            t += 5;
+        }
+    }
+    free_image(im);
+    if (!ok) {
+        free(truth);
+        return NULL;
+    }
+    return truth;
 }
 
 /* Per-layer mean times over the timed runs (fwd, bwd: sums over `iters`). */
@@ -128,9 +168,21 @@ int run_benchmark(int argc, char **argv)
             free(x);
             return 1;
         }
-        float *truth = random_array((size_t)batch * (network_truths(net) + 1), 0, 1);
+        float *truth = make_truth(net, batch);
+        if (!truth) {
+            fprintf(stderr, "darknet benchmark: no training truth: %s\n", dn_last_error());
+            free_network(net);
+            free(x);
+            return 1;
+        }
         step = time_runs(net, x, truth, iters, 1, per_layer);
         printf("train step: %.2f ms (%.1f images/s)\n", step, batch * 1e3 / step);
+        const char *names[16];
+        float values[16];
+        int n = network_losses(net, names, values, 16);
+        printf("losses per image of the last step:");
+        for (int k = 0; k < n; ++k) printf("%s %s %.4f", k ? "," : "", names[k], values[k]);
+        printf("\n");
         free(truth);
         free_network(net);
     }

@@ -87,6 +87,34 @@ static void close_job(classifier_job *j)
     data_cfg_free(j->data);
 }
 
+int classifier_valid_accuracy(const data_cfg *d, network *net, const char *cfg, int threads, class_accuracy *acc,
+                              int *skipped)
+{
+    loader_config lc;
+    loader_config_default(&lc);
+    class_list list = {0};
+    int n_labels = 0, rc = -1;
+    char **labels = classifier_labels(d, net, cfg, &n_labels);
+    if (!labels || loader_config_from_cfg(&lc, cfg)) goto done;
+    if (!d->valid) {
+        dn_error("%s names no valid= list", d->path);
+        goto done;
+    }
+    if (class_list_read(d->valid, labels, n_labels, &list) ||
+        classifier_evaluate(net, &list, n_labels, classifier_top(d, n_labels), lc.letterbox, threads, acc))
+        goto done;
+    if (!acc->images) {
+        dn_error("no image of %s could be read", d->valid);
+        goto done;
+    }
+    *skipped = list.skipped;
+    rc = 0;
+done:
+    class_list_free(&list);
+    free_string_list(labels, n_labels);
+    return rc;
+}
+
 int classifier_valid(int argc, char **argv)
 {
     args a;
@@ -95,29 +123,16 @@ int classifier_valid(int argc, char **argv)
     const char *data = arg_pos(&a, 0), *cfg = arg_pos(&a, 1), *weights = arg_pos(&a, 2);
     if (args_check(&a) || !weights || arg_pos(&a, 3) || threads < 1) return usage_error("classifier");
     classifier_job j = {0};
-    class_list list = {0};
     class_accuracy acc;
-    int rc = 1;
-    if (open_job(&j, data, cfg, weights, 0)) goto done;
-    if (!j.data->valid) {
-        dn_error("%s names no valid= list", data);
+    int rc = 1, skipped = 0;
+    if (open_job(&j, data, cfg, weights, 0) || classifier_valid_accuracy(j.data, j.net, cfg, threads, &acc, &skipped))
         goto done;
-    }
-    int k = classifier_top(j.data, j.n_labels);
-    if (class_list_read(j.data->valid, j.labels, j.n_labels, &list) ||
-        classifier_evaluate(j.net, &list, j.n_labels, k, j.letterbox, threads, &acc))
-        goto done;
-    if (!acc.images) {
-        dn_error("no image of %s could be read", j.data->valid);
-        goto done;
-    }
     printf("%lld images of %s (%d without a label skipped), %d classes\n", (long long)acc.images, j.data->valid,
-           list.skipped, j.n_labels);
-    printf("top1=%.4f top%d=%.4f\n", (double)acc.top1 / acc.images, k, (double)acc.topk / acc.images);
+           skipped, j.n_labels);
+    printf("top1=%.4f top%d=%.4f\n", (double)acc.top1 / acc.images, acc.k, (double)acc.topk / acc.images);
     rc = 0;
 done:
     if (rc) fprintf(stderr, "darknet classifier valid: %s\n", dn_last_error());
-    class_list_free(&list);
     close_job(&j);
     return rc;
 }

@@ -4,12 +4,37 @@
  * the truth is the one-hot of the classes, what a last [softmax] reads.
  * Progress, backups, chart and Ctrl-C as `detector train` (train_session.h). */
 #include <stdio.h>
+#include <string.h>
 
 #include "args.h"
 #include "classifier_cmds.h"
 #include "classify.h"
 #include "commands.h"
 #include "train_session.h"
+
+int classifier_train_open(train_session *t, uint64_t seed, classifier_train_data *d)
+{
+    loader_config lc;
+    if (!(d->labels = classifier_labels(t->data, t->net, t->cfg, &d->n_labels)) ||
+        class_list_read(t->data->train, d->labels, d->n_labels, &d->list) ||
+        train_session_loader_config(t, &lc, seed))
+        return -1;
+    lc.paths = d->list.paths;
+    lc.n_paths = d->list.n;
+    lc.image_classes = d->list.classes;
+    lc.classes = d->n_labels;
+    if (!(d->loader = loader_open(&lc))) return -1;
+    printf("%d images of %d classes (%d without a label skipped)\n", d->list.n, d->n_labels, d->list.skipped);
+    return 0;
+}
+
+void classifier_train_close(classifier_train_data *d)
+{
+    loader_close(d->loader);
+    class_list_free(&d->list);
+    free_string_list(d->labels, d->n_labels);
+    memset(d, 0, sizeof *d);
+}
 
 int classifier_train(int argc, char **argv)
 {
@@ -24,27 +49,14 @@ int classifier_train(int argc, char **argv)
     const char *data = arg_pos(&a, 0), *cfg = arg_pos(&a, 1), *weights = arg_pos(&a, 2);
     if (args_check(&a) || !cfg || arg_pos(&a, 3) || backup_every < 1 || t.threads < 1)
         return usage_error("classifier");
-    char **labels = NULL;
-    int n_labels = 0, rc = 1;
-    class_list list = {0};
-    loader *L = NULL;
-    loader_config lc;
+    classifier_train_data d = {0};
+    int rc = 1;
     if (train_session_open(&t, "classifier train", data, cfg, weights, clear, seed) ||
-        !(labels = classifier_labels(t.data, t.net, cfg, &n_labels)) ||
-        class_list_read(t.data->train, labels, n_labels, &list) || train_session_loader_config(&t, &lc, seed))
-        goto done;
-    lc.paths = list.paths;
-    lc.n_paths = list.n;
-    lc.image_classes = list.classes;
-    lc.classes = n_labels;
-    if (!(L = loader_open(&lc))) goto done;
-    printf("%d images of %d classes (%d without a label skipped)\n", list.n, n_labels, list.skipped);
-    rc = train_session_run(&t, L, n_labels, backup_every);
-done:
-    if (rc && !L) fprintf(stderr, "darknet classifier train: %s\n", dn_last_error());
-    loader_close(L);
-    class_list_free(&list);
-    free_string_list(labels, n_labels);
+        classifier_train_open(&t, seed, &d))
+        fprintf(stderr, "darknet classifier train: %s\n", dn_last_error());
+    else
+        rc = train_session_run(&t, d.loader, d.n_labels, backup_every);
+    classifier_train_close(&d);
     train_session_close(&t);
     return rc;
 }

@@ -1,7 +1,8 @@
 /* detector_train.c: `detector train DATA CFG [WEIGHTS]`: trains with the
  * threaded loader (train_session.h: progress line, backups, chart, Ctrl-C),
- * and with -map evaluates mAP@0.5 on the valid list after a backup, every
- * -map_every iterations, drawing it on the chart. */
+ * and with -map evaluates mAP@0.5 on the valid list every -map_every
+ * iterations (default: a tenth of the run, at least -backup_every) and at
+ * the end, drawing it on the chart. */
 #include <limits.h>
 #include <stdio.h>
 
@@ -14,21 +15,25 @@ typedef struct {
     int with_map, map_every;
 } map_schedule;
 
-/* mAP@0.5 of the weights just saved as _last, on a frozen copy of the network. */
+/* mAP@0.5 every map_every iterations and at the end, on its own schedule (not
+ * only at backups): the current weights go through a temporary file into a
+ * frozen copy of the network, so the training network is left as it is. */
 static void measure_map(train_session *t, int it, void *ctx)
 {
     const map_schedule *m = ctx;
     if (!m->with_map || (it % m->map_every && it != t->max_iter)) return;
     char path[PATH_MAX + 300];
-    snprintf(path, sizeof path, "%s/%s_last.weights", t->backup, t->base);
-    network *frozen = load_network_frozen(t->cfg, path);
+    snprintf(path, sizeof path, "%s/%s_map.weights", t->backup, t->base);
+    network *frozen = save_weights(t->net, path) ? NULL : load_network_frozen(t->cfg, path);
+    remove(path);
     detector_eval_options o = {0.005f, 0.5, 0, t->threads};
     detector_eval e;
     if (!frozen || detector_evaluate(frozen, t->data, &o, &e)) {
         fprintf(stderr, "darknet detector train: -map: %s\n", dn_last_error());
     } else {
+        printf("mAP at iteration %d:\n", it);
         print_detector_eval(&e, &o);
-        t->metric_iter[t->n_metric] = network_iteration(t->net);
+        t->metric_iter[t->n_metric] = it;
         t->metric[t->n_metric++] = (float)e.voc_map;
         detector_eval_free(&e);
     }
@@ -44,7 +49,7 @@ int detector_train(int argc, char **argv)
     (void)arg_flag(&a, "-dont_show"); /* darknet's: no window is ever opened here */
     uint64_t seed = (uint64_t)arg_int(&a, "-seed", 1);
     int backup_every = arg_int(&a, "-backup_every", 100);
-    train_session t = {.on_backup = measure_map, .ctx = &m};
+    train_session t = {.on_iteration = measure_map, .ctx = &m};
     t.threads = arg_int(&a, "-threads", 2);
     const char *data = arg_pos(&a, 0), *cfg = arg_pos(&a, 1), *weights = arg_pos(&a, 2);
     if (args_check(&a) || !cfg || backup_every < 1 || m.map_every < 0) return usage_error("detector");

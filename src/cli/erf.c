@@ -23,7 +23,7 @@ const char usage_erf[] =
     "      puts it right of an earlier picture (e.g. teacher | student | distilled); -relu keeps\n"
     "      positive gradients only (as RepLKNet/SLaK); WEIGHTS none: random initial weights.\n"
     "      Last line: erf layer=L area20=.. area30=.. area50=.. area99=.. (fraction of the\n"
-    "      image area holding 20/30/50/99%% of the log-scaled map's total)\n";
+    "      image area holding 20/30/50/99% of the log-scaled map's total)\n";
 
 static void show_progress(void *ctx, int done, int total)
 {
@@ -40,54 +40,31 @@ static void cfg_name(const char *path, char *buf, size_t size)
     if (dot && dot != buf && !strcmp(dot, ".cfg")) *dot = 0;
 }
 
-/* The new picture, or it appended to the one in `append_path`. */
-static image *picture(const float *map, const network *net, const char *title, const char *caption,
-                      const char *append_path)
-{
-    image *panel = erf_render(map, network_width(net), network_height(net), title, caption);
-    if (!panel || !append_path) return panel;
-    image *before = load_image(append_path);
-    image *both = NULL;
-    if (before) {
-        const image *parts[2] = {before, panel};
-        both = images_side_by_side(parts, 2, 8);
-    }
-    free_image(before);
-    free_image(panel);
-    return both;
-}
-
 static int run(network *net, const char *cfg, char **paths, int n, int layer, erf_grad mode, const char *title,
                const char *out, const char *append_path)
 {
-    int w = network_width(net), h = network_height(net), used = 0, lw, lh, lc;
-    float *map = malloc(sizeof(float) * w * h);
-    if (!map) return 1;
+    int lw, lh, lc;
     layer_shape(network_layer(net, layer), &lw, &lh, &lc);
     fprintf(stderr, "erf: layer %d ([%s], %d x %d x %d), input %d x %d, %d images\n", layer,
-            layer_type_name(network_layer(net, layer)), lw, lh, lc, w, h, n);
-    int rc = 1;
-    if (erf_from_files(net, layer, paths, n, mode, map, &used, isatty(2) ? show_progress : NULL, NULL)) goto done;
-    erf_log_scale(map, w * h);
-    float area[ERF_N_LEVELS];
-    if (erf_area_fractions(map, w * h, erf_levels, ERF_N_LEVELS, area)) goto done;
-    char name[256], default_title[300], caption[128];
+            layer_type_name(network_layer(net, layer)), lw, lh, lc, network_width(net), network_height(net), n);
+    char name[256], default_title[300];
     cfg_name(cfg, name, sizeof name);
     snprintf(default_title, sizeof default_title, "%s layer %d", name, layer);
-    snprintf(caption, sizeof caption, "50%% of the total in %.2f%% of the area", 100 * area[2]);
-    image *im = picture(map, net, title ? title : default_title, caption, append_path);
-    if (!im || save_image(im, out)) {
+    erf_summary s;
+    image *im = erf_picture(net, layer, paths, n, mode, title ? title : default_title, &s,
+                            isatty(2) ? show_progress : NULL, NULL);
+    if (im && append_path) {
+        image *both = erf_append_to_file(im, append_path);
         free_image(im);
-        goto done;
+        im = both;
     }
+    int rc = !im || save_image(im, out);
     free_image(im);
-    printf("erf: %d of %d images used; heat map in %s\n", used, n, out);
-    printf("erf layer=%d area20=%.6f area30=%.6f area50=%.6f area99=%.6f\n", layer, area[0], area[1], area[2],
-           area[3]);
-    rc = 0;
-done:
-    free(map);
-    return rc;
+    if (rc) return 1;
+    printf("erf: %d of %d images used; heat map in %s\n", s.used, n, out);
+    printf("erf layer=%d area20=%.6f area30=%.6f area50=%.6f area99=%.6f\n", layer, s.area[0], s.area[1], s.area[2],
+           s.area[3]);
+    return 0;
 }
 
 int run_erf(int argc, char **argv)

@@ -11,6 +11,7 @@ static const command commands[] = {
     {"classifier", usage_classifier, run_classifier},
     {"coco", usage_coco, run_coco},
     {"detector", usage_detector, run_detector},
+    {"distill", usage_distill, run_distill},
     {"erf", usage_erf, run_erf},
     {"partial", usage_partial, run_partial},
     {"shapes", usage_shapes, run_shapes},

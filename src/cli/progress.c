@@ -16,6 +16,7 @@ void progress_start(progress *p, const network *net)
     p->start_ms = p->last_ms = progress_now_ms();
     p->first_iteration = p->last_iteration = network_iteration(net);
     p->avg_loss = -1;
+    p->max_iter = 0;
 }
 
 static void format_duration(double s, char *buf, size_t n)
@@ -29,7 +30,7 @@ static void format_duration(double s, char *buf, size_t n)
 void progress_report(progress *p, network *net, float loss)
 {
     double now = progress_now_ms();
-    int it = network_iteration(net), max = network_max_batches(net);
+    int it = network_iteration(net), max = p->max_iter ? p->max_iter : network_max_batches(net);
     int images = network_batch(net) * network_subdivisions(net);
     p->avg_loss = p->avg_loss < 0 ? loss : 0.9f * p->avg_loss + 0.1f * loss;
     int done = it - p->first_iteration > 0 ? it - p->first_iteration : 1;
@@ -38,18 +39,10 @@ void progress_report(progress *p, network *net, float loss)
     char left[32];
     format_duration(max > it ? (max - it) * per_step / 1e3 : 0, left, sizeof left);
     printf("%d/%d: loss %.4f (avg %.4f) [", it, max, loss, p->avg_loss);
-    int first = 1;
-    for (int i = 0; i < network_n_layers(net); ++i) {
-        layer *l = network_layer(net, i);
-        if (!layer_is_loss(l)) continue;
-        const char *names[8];
-        float values[8];
-        int n = layer_losses(l, names, values, 8);
-        for (int k = 0; k < n; ++k) {
-            printf("%s%s %.4f", first ? "" : ", ", names[k], values[k]);
-            first = 0;
-        }
-    }
+    const char *names[16];
+    float values[16];
+    int n = network_losses(net, names, values, 16);   /* one sum per name: five [cwd] print once */
+    for (int k = 0; k < n; ++k) printf("%s%s %.4f", k ? ", " : "", names[k], values[k]);
     printf("] lr %.6g, %.1f img/s, %s left\n", network_current_lr(net), since * images * 1e3 / (now - p->last_ms),
            left);
     fflush(stdout);

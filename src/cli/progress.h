@@ -10,6 +10,7 @@ typedef struct {
     int first_iteration;     /* when timing started, for the time left */
     int last_iteration;      /* of the previous report, for images/s */
     float avg_loss;          /* exponential moving average, as darknet prints */
+    int max_iter;            /* the last iteration of the run; 0: max_batches */
 } progress;
 
 double progress_now_ms(void);

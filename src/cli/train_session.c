@@ -40,17 +40,23 @@ int train_session_open(train_session *t, const char *cmd, const char *data_path,
     if (!t->data->train) return dn_error("%s names no train= list", data_path);
     if (!(t->net = load_network_seeded(cfg, weights, clear, seed))) return -1;
     const char *b = strrchr(cfg, '/');
-    snprintf(t->base, sizeof t->base, "%s", b ? b + 1 : cfg);
-    char *dot = strrchr(t->base, '.');
+    snprintf(t->base, sizeof t->base, "%s", t->name ? t->name : b ? b + 1 : cfg);
+    char *dot = t->name ? NULL : strrchr(t->base, '.');
     if (dot) *dot = 0;
-    snprintf(t->backup, sizeof t->backup, "%s", t->data->backup ? t->data->backup : "backup");
+    snprintf(t->backup, sizeof t->backup, "%s",
+             t->out_dir ? t->out_dir : t->data->backup ? t->data->backup : "backup");
     if (make_dirs(t->backup)) return -1;
     t->max_iter = network_max_batches(t->net);
     if (t->max_iter < 1) return dn_error("%s sets no max_batches", cfg);
+    if (t->iters > t->max_iter)
+        return dn_error("%d iterations asked for, but %s sets max_batches=%d (its lr schedule ends there): "
+                        "raise max_batches", t->iters, cfg, t->max_iter);
     t->losses = calloc(t->max_iter, sizeof(float));
     t->metric_iter = calloc(t->max_iter, sizeof(int));
     t->metric = calloc(t->max_iter, sizeof(float));
-    return t->losses && t->metric_iter && t->metric ? 0 : dn_error("out of memory for %d iterations", t->max_iter);
+    if (!t->losses || !t->metric_iter || !t->metric) return dn_error("out of memory for %d iterations", t->max_iter);
+    if (t->iters > 0) t->max_iter = t->iters;
+    return 0;
 }
 
 void train_session_close(train_session *t)
@@ -88,6 +94,7 @@ int train_session_run(train_session *t, loader *L, int truth_floats, int backup_
            network_iteration(t->net), t->max_iter, images);
     progress p;
     progress_start(&p, t->net);
+    p.max_iter = t->max_iter;
     rc = 0;
     while (network_iteration(t->net) < t->max_iter && !interrupted) {
         if (loader_next(L, x, truth, NULL) < 0) {
@@ -109,9 +116,10 @@ int train_session_run(train_session *t, loader *L, int truth_floats, int backup_
             snprintf(suffix, sizeof suffix, "%d", it);
             if (train_session_save(t, "last") || (it % (10 * backup_every) == 0 && train_session_save(t, suffix)))
                 rc = 1;
-            if (t->on_backup) t->on_backup(t, it, t->ctx);
         }
+        if (t->on_iteration) t->on_iteration(t, it, t->ctx);
     }
+    t->interrupted = interrupted != 0;
     if (interrupted) printf("interrupted: saving before leaving\n");
     if (!rc || interrupted) rc = train_session_save(t, interrupted ? "last" : "final") ? 1 : rc;
 done:

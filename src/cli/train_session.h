@@ -27,13 +27,19 @@ struct train_session {
     float *metric;
     int n_metric, max_iter, threads;
     const char *metric_name; /* the chart's right axis; NULL: mAP */
-    /* called after each _last backup (may be NULL) */
-    void (*on_backup)(train_session *t, int iteration, void *ctx);
+    /* called after every iteration, after its backups if any (may be NULL) */
+    void (*on_iteration)(train_session *t, int iteration, void *ctx);
     void *ctx;
+    int interrupted;         /* train_session_run stopped on Ctrl-C */
+    /* Optional, set before train_session_open (zero: the defaults): */
+    const char *out_dir;     /* backups and chart here, not in the .data's backup= */
+    const char *name;        /* the file names' base instead of the cfg's name */
+    int iters;               /* stop after this many iterations, at most max_batches
+                                (the lr schedule stays the cfg's); 0: max_batches */
 };
 
 /* Reads the .data (which must name train=) and builds the network; the
- * backup directory is created. 0, or -1 with dn_last_error(). */
+ * backup directory (or t->out_dir) is created. 0, or -1 with dn_last_error(). */
 int train_session_open(train_session *t, const char *cmd, const char *data_path, const char *cfg,
                        const char *weights, int clear, uint64_t seed);
 void train_session_close(train_session *t);
@@ -46,9 +52,9 @@ int train_session_loader_config(train_session *t, loader_config *lc, uint64_t se
 /* Saves backup/BASE_SUFFIX.weights and the chart; 0 or -1 (printed). */
 int train_session_save(train_session *t, const char *suffix);
 
-/* Trains on L's batches (truth_floats per image) to max_batches, backing up
- * every backup_every iterations, until done, a NaN loss or Ctrl-C (which
- * saves _last). Returns the exit code. */
+/* Trains on L's batches (truth_floats per image) to max_batches (or
+ * t->iters), backing up every backup_every iterations, until done, a NaN loss
+ * or Ctrl-C (which saves _last and sets t->interrupted). Returns the exit code. */
 int train_session_run(train_session *t, loader *L, int truth_floats, int backup_every);
 
 #endif

@@ -2,6 +2,7 @@
 #include "layer.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "errors.h"
 #include "network.h"
@@ -73,6 +74,29 @@ int layer_losses(const layer *l, const char **names, float *values, int max)
 }
 
 int layer_is_loss(const layer *l) { return l->truths > 0 || l->step_loss != 0; }
+
+int network_losses(const network *net, const char **names, float *values, int max)
+{
+    int count = 0;
+    for (int i = 0; i < net->n; ++i) {
+        const layer *l = &net->layers[i];
+        if (!layer_is_loss(l)) continue;
+        const char *ln[8];
+        float lv[8];
+        int n = layer_losses(l, ln, lv, 8);
+        for (int k = 0; k < n && k < 8; ++k) {
+            int j = 0;
+            while (j < count && strcmp(names[j], ln[k]) != 0) ++j;
+            if (j == count) {      /* a new name; dropped when there is no room */
+                if (count == max) continue;
+                names[count] = ln[k];
+                values[count++] = 0;
+            }
+            values[j] += lv[k];
+        }
+    }
+    return count;
+}
 
 void layer_shape(const layer *l, int *w, int *h, int *c)
 {

@@ -34,6 +34,8 @@ struct network {
     char *cfg_path;
     struct teacher **teachers; /* frozen teachers of distillation layers (teacher.h) */
     int n_teachers;
+    int distill_off;      /* distillation switched off (network_set_distillation): teachers
+                             not run, distillation layers add no loss and no gradient */
 };
 
 /* Forward over all layers on net->batch images (zeroes deltas when training). */

@@ -43,7 +43,7 @@ static void free_teacher(teacher *t)
     free(t);
 }
 
-static teacher *load_teacher(network *student, const char *cfg, const char *weights)
+static teacher *load_teacher(network *student, const char *cfg, const char *weights, int *bad_weights)
 {
     teacher *t = dn_calloc(1, sizeof *t);
     if (!t) return NULL;
@@ -57,9 +57,15 @@ static teacher *load_teacher(network *student, const char *cfg, const char *weig
     if (access(t->weights, R_OK)) {
         dn_error("teacher weights %s cannot be read (train the teacher first, or name its weights file)",
                  t->weights);
+        *bad_weights = 1;
         goto fail;
     }
-    if (!(t->net = load_network_frozen(t->cfg, t->weights))) goto fail;
+    /* the cfg first, then its weights, so a failure says which file is at fault */
+    if (!(t->net = load_network_frozen(t->cfg, NULL))) goto fail;
+    if (load_weights(t->net, t->weights)) {
+        *bad_weights = 1;
+        goto fail;
+    }
     network *tn = t->net;
     tn->batch = student->batch;
     if (network_setup_layers(tn, 0)) goto fail;
@@ -75,8 +81,11 @@ fail:
     return NULL;
 }
 
-teacher *network_attach_teacher(network *student, const char *cfg, const char *weights)
+teacher *network_attach_teacher(network *student, const char *cfg, const char *weights, int *bad_weights)
 {
+    int unused;
+    if (!bad_weights) bad_weights = &unused;
+    *bad_weights = 0;
     for (int i = 0; i < student->n_teachers; ++i) {
         teacher *t = student->teachers[i];
         char *c = find_file(cfg, student->cfg_path), *w = find_file(weights, student->cfg_path);
@@ -88,7 +97,7 @@ teacher *network_attach_teacher(network *student, const char *cfg, const char *w
     teacher **grown = dn_realloc(student->teachers, (size_t)student->n_teachers + 1, sizeof *grown);
     if (!grown) return NULL;
     student->teachers = grown;
-    teacher *t = load_teacher(student, cfg, weights);
+    teacher *t = load_teacher(student, cfg, weights, bad_weights);
     if (t) student->teachers[student->n_teachers++] = t;
     return t;
 }
@@ -104,12 +113,18 @@ int resize_teachers(network *student)
     return 0;
 }
 
+void teacher_needs_layer(teacher *t, int index)
+{
+    if (index > t->last_layer) t->last_layer = index;
+}
+
 void run_teachers(network *student, const float *input)
 {
+    if (student->distill_off) return;
     for (int i = 0; i < student->n_teachers; ++i) {
         teacher *t = student->teachers[i];
         t->net->train = 0;
-        forward_network(t->net, input);
+        forward_network_to(t->net, input, t->last_layer);
         t->runs++;
     }
 }

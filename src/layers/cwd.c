@@ -8,7 +8,8 @@
  * norm=spatial is the classic baseline instead: a softmax over the C channels
  * at each position, averaged over the H*W positions.
  * Keys: tau (1), loss_weight (1; the paper uses 5 to 10 per FPN level), norm,
- * and the pairing keys of distill.h. Only training forwards compute the loss. */
+ * and the pairing keys of distill.h. Only training forwards with distillation on
+ * (network_set_distillation) compute the loss. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +100,7 @@ static void cwd_forward(layer *l, network *net)
 {
     cwd_state *s = l->priv;
     distill_pass_forward(l, net);
-    if (!net->train) return;
+    if (!distill_active(net)) return;
     int hw = s->pair.th * s->pair.tw, per_image = s->norm == NORM_CHANNEL ? s->pair.tc : hw;
     s->s = distill_student_map(&s->pair, net);
     s->t = distill_teacher_map(&s->pair);
@@ -112,15 +113,6 @@ static void cwd_forward(layer *l, network *net)
     for (int k = 0; k < s->rows; ++k) sum += s->row_loss[k];
     l->cost = (float)(sum * s->weight * s->tau * s->tau / per_image);
 }
-
-static void cwd_backward(layer *l, network *net)
-{
-    cwd_state *s = l->priv;
-    distill_pass_backward(l, net);
-    if (net->train) distill_student_backward(&s->pair, net);
-}
-
-static void cwd_init_weights(layer *l, network *net) { distill_pair_init_weights(&((cwd_state *)l->priv)->pair, net); }
 
 static void cwd_free(layer *l)
 {
@@ -135,8 +127,8 @@ const layer_ops cwd_ops = {
     .name = "cwd",
     .parse = cwd_parse,
     .setup = cwd_setup,
-    .init_weights = cwd_init_weights,
+    .init_weights = distill_loss_init_weights,
     .forward = cwd_forward,
-    .backward = cwd_backward,
+    .backward = distill_loss_backward,
     .free_priv = cwd_free,
 };

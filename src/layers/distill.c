@@ -20,17 +20,19 @@ static int parse_teacher(distill_pair *p, layer *l, cfg_section *s, network *net
     if (!weights) return cfg_fail(s, "teacher_weights", "is required (the trained teacher's weights file)");
     int ref = cfg_int(s, "teacher_layer", -1);
     if (cfg_failed(s)) return -1;
-    if (!(p->t = network_attach_teacher(net, cfg, weights))) {
+    int bad_weights = 0;
+    if (!(p->t = network_attach_teacher(net, cfg, weights, &bad_weights))) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", dn_last_error());
         dn_clear_error();
-        return cfg_fail(s, "teacher", "%s", msg);
+        return cfg_fail(s, bad_weights ? "teacher_weights" : "teacher", "%s", msg);
     }
     const network *tn = p->t->net;
     p->teacher_layer = ref < 0 ? tn->n + ref : ref;
     if (p->teacher_layer < 0 || p->teacher_layer >= tn->n)
         return cfg_fail(s, "teacher_layer", "%d is out of range: teacher %s has %d layers (0..%d, or -1..-%d)", ref,
                         p->t->cfg, tn->n, tn->n - 1, tn->n);
+    teacher_needs_layer(p->t, p->teacher_layer);
     (void)l;
     return 0;
 }
@@ -171,4 +173,43 @@ void distill_pass_backward(layer *l, network *net)
 {
     if (!net->input_delta) return;
     for (size_t i = 0, n = (size_t)l->batch * l->outputs; i < n; ++i) net->input_delta[i] += l->delta[i];
+}
+
+void distill_loss_backward(layer *l, network *net)
+{
+    distill_pass_backward(l, net);
+    if (distill_active(net)) distill_student_backward(distill_layer_pair(l), net);
+}
+
+void distill_loss_init_weights(layer *l, network *net) { distill_pair_init_weights(distill_layer_pair(l), net); }
+
+int distill_active(const network *net) { return net->train && !net->distill_off; }
+
+/* Every distillation layer's priv starts with its distill_pair (distill.h). */
+extern const layer_ops cwd_ops, fd_ops, kd_ops;
+
+distill_pair *distill_layer_pair(const layer *l)
+{
+    int distiller = l->ops == &cwd_ops || l->ops == &fd_ops || l->ops == &kd_ops;
+    return distiller && l->priv ? (distill_pair *)l->priv : NULL;
+}
+
+void network_set_distillation(network *net, int on) { net->distill_off = !on; }
+
+int network_distillation(const network *net) { return !net->distill_off; }
+
+int network_distill_pairing(const network *net, int k, distill_pairing *out)
+{
+    int count = 0;
+    for (int i = 0; i < net->n; ++i) {
+        const distill_pair *p = distill_layer_pair(&net->layers[i]);
+        if (!p) continue;
+        if (count++ != k || !out) continue;
+        out->layer = i;
+        out->from = p->from;
+        out->teacher_layer = p->teacher_layer;
+        out->teacher_cfg = p->t->cfg;
+        out->teacher_weights = p->t->weights;
+    }
+    return count;
 }

@@ -29,6 +29,19 @@ typedef struct {
     float *grad_adapted;            /* batch x tc x sh x sw, with adapter and resize */
 } distill_pair;
 
+/* Training with distillation on: net->train and not switched off
+ * (network_set_distillation). Off, a distillation layer adds no loss and no
+ * gradient and the teachers are not run. */
+int distill_active(const network *net);
+/* The pair of a distillation layer ([cwd], [fd], [kd]: each keeps its
+ * distill_pair as the first member of its priv), or NULL for other layers. */
+distill_pair *distill_layer_pair(const layer *l);
+/* The backward and init_weights of a feature distiller ([cwd], [fd]): the
+ * input passes through; when active, the pair's gradient goes into the
+ * student layer (and its adapter). */
+void distill_loss_backward(layer *l, network *net);
+void distill_loss_init_weights(layer *l, network *net);
+
 /* Reads the pair's keys, loads (or shares) the teacher and checks the shapes;
  * cfg errors name the key. from_default: the `from` used when the key is
  * absent (0: the key is required). */

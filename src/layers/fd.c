@@ -83,7 +83,7 @@ static void fd_forward(layer *l, network *net)
 {
     fd_state *s = l->priv;
     distill_pass_forward(l, net);
-    if (!net->train) return;
+    if (!distill_active(net)) return;
     int rows = l->batch * s->pair.tc;
     s->s = distill_student_map(&s->pair, net);
     s->t = distill_teacher_map(&s->pair);
@@ -94,15 +94,6 @@ static void fd_forward(layer *l, network *net)
     for (int k = 0; k < rows; ++k) sum += s->row_loss[k];
     l->cost = (float)(sum * s->scale);
 }
-
-static void fd_backward(layer *l, network *net)
-{
-    fd_state *s = l->priv;
-    distill_pass_backward(l, net);
-    if (net->train) distill_student_backward(&s->pair, net);
-}
-
-static void fd_init_weights(layer *l, network *net) { distill_pair_init_weights(&((fd_state *)l->priv)->pair, net); }
 
 static void fd_free(layer *l)
 {
@@ -117,8 +108,8 @@ const layer_ops fd_ops = {
     .name = "fd",
     .parse = fd_parse,
     .setup = fd_setup,
-    .init_weights = fd_init_weights,
+    .init_weights = distill_loss_init_weights,
     .forward = fd_forward,
-    .backward = fd_backward,
+    .backward = distill_loss_backward,
     .free_priv = fd_free,
 };

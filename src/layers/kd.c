@@ -38,7 +38,8 @@
  * teacher; nkd did worse than no teacher at every setting tried (92-95%).
  * Images whose truth is all zero get no CE and no NKD term. The loss (l->cost, summed
  * over the batch; the update divides by the batch) is computed in training forwards
- * only, the teacher running only then. */
+ * only, the teacher running only then. With distillation off (network_set_distillation)
+ * the loss is the plain cross-entropy (weight 1), as the [softmax] it replaces. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,11 +129,12 @@ static double log_sum_exp(const float *x, int n, double inv_t, int skip)
 }
 
 /* One image: adds its loss parts to part[] and writes the negative gradient
- * w.r.t. the student's logits into g. */
+ * w.r.t. the student's logits into g. t == NULL (distillation off): the plain
+ * cross-entropy with weight 1, as the [softmax] that [kd] replaces. */
 static void image_loss(const kd_state *s, const float *x, const float *t, const float *y, float *g, double *part)
 {
     int n = s->classes, k = -1;
-    double a = s->alpha, T = s->T, inv_t = 1 / T, Y = 0, ce = 0;
+    double a = t ? s->alpha : 0, T = s->T, inv_t = 1 / T, Y = 0, ce = 0;
     double lse_s = log_sum_exp(x, n, 1, -1);
     if (y) {
         for (int i = 0; i < n; ++i) {
@@ -143,6 +145,7 @@ static void image_loss(const kd_state *s, const float *x, const float *t, const 
     }
     for (int i = 0; i < n; ++i) g[i] = (float)((1 - a) * (y ? y[i] - Y * exp(x[i] - lse_s) : 0));
     part[PART_CE] += (1 - a) * ce;
+    if (!t) return;
     if (s->method == METHOD_KD) {
         double lse_sT = log_sum_exp(x, n, inv_t, -1), lse_tT = log_sum_exp(t, n, inv_t, -1), kl = 0;
         for (int i = 0; i < n; ++i) {
@@ -182,11 +185,12 @@ static void kd_forward(layer *l, network *net)
     }
     memset(s->part, 0, sizeof s->part);
     if (!net->train) return;
-    const float *sm = distill_student_map(&s->pair, net), *tm = distill_teacher_map(&s->pair);
+    const float *sm = distill_student_map(&s->pair, net);
+    const float *tm = distill_active(net) ? distill_teacher_map(&s->pair) : NULL;   /* NULL: CE only */
     double part[3] = {0, 0, 0};
     for (int b = 0; b < l->batch; ++b) {
         const float *y = net->truth ? net->truth + (size_t)b * net->truths : NULL;
-        image_loss(s, sm + (size_t)b * n, tm + (size_t)b * n, y, s->pair.grad + (size_t)b * n, part);
+        image_loss(s, sm + (size_t)b * n, tm ? tm + (size_t)b * n : NULL, y, s->pair.grad + (size_t)b * n, part);
     }
     l->cost = (float)(part[0] + part[1] + part[2]);
     for (int i = 0; i < 3; ++i) s->part[i] = (float)(part[i] / l->batch);

@@ -2,22 +2,8 @@
 # Command-line checks of the `darknet` binary ($DARKNET): exit codes, usage
 # messages, cfg errors naming file:line, `partial` output sizes and the
 # benchmark summary line. Prints one "ok NAME" or "FAIL NAME" line per check.
-DARKNET=${DARKNET:-./darknet}
-if [ ! -x "$DARKNET" ]; then
-    echo "skip cli: no darknet binary at $DARKNET"
-    exit 0
-fi
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-
-check() { # NAME CONDITION-RESULT(0 = pass)
-    if [ "$2" -eq 0 ]; then echo "ok   cli_$1"; else echo "FAIL cli_$1"; fi
-}
-# run ARGS...: status in $rc, stdout in $tmp/out, stderr in $tmp/err
-run() {
-    "$DARKNET" "$@" >"$tmp/out" 2>"$tmp/err"
-    rc=$?
-}
+prefix=cli_
+. "$(dirname "$0")/lib.sh"
 
 # ---- usage and exit codes ----
 run
@@ -134,4 +120,11 @@ check benchmark_train_summary $?
 run benchmark "$tmp/tiny.cfg" -iters 1 -batch 3 -width 16 -height 12
 [ $rc -eq 0 ] && tail -n 1 "$tmp/out" | grep -q 'train_ms=0.000' && grep -q '16 x 12 x 3, batch 3' "$tmp/out"
 check benchmark_resized_inference_only $?
+
+# a detector's training steps get synthetic scenes' boxes as truth: none
+# rejected, and positives (box loss > 0), as in real training
+run benchmark "$(dirname "$0")/../../cfg/retinanet_tiny.cfg" -train -iters 1 -batch 2 -width 64 -height 64 -threads 1
+[ $rc -eq 0 ] && ! grep -q 'skipped' "$tmp/err" &&
+    awk -F'box ' '/^losses per image of the last step: focal / { ok = $2 > 0 } END { exit !ok }' "$tmp/out"
+check benchmark_detector_truth_has_positives $?
 exit 0

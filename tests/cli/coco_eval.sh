@@ -4,21 +4,8 @@
 # bad files. When /usr/bin/python3 has pycocotools, also compares the twelve
 # lines with pycocotools' own on a random synthetic case.
 # Prints one "ok NAME", "FAIL NAME" or "skip NAME" line per check.
-DARKNET=${DARKNET:-./darknet}
-if [ ! -x "$DARKNET" ]; then
-    echo "skip cli_coco: no darknet binary at $DARKNET"
-    exit 0
-fi
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-
-check() { # NAME CONDITION-RESULT(0 = pass)
-    if [ "$2" -eq 0 ]; then echo "ok   cli_$1"; else echo "FAIL cli_$1"; fi
-}
-run() { # ARGS...: status in $rc, stdout in $tmp/out, stderr in $tmp/err
-    "$DARKNET" "$@" >"$tmp/out" 2>"$tmp/err"
-    rc=$?
-}
+prefix=cli_
+. "$(dirname "$0")/lib.sh"
 
 # Three small gts of category 5 in one image, a category 9 without any;
 # dets: TP (.9), FP (.8), TP (.7), FP (.6), and a crowd region (image 2)

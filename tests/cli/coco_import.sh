@@ -2,15 +2,13 @@
 # darknet coco import: a dataset made by `darknet synth` (which writes both
 # darknet labels and COCO JSON) imported back from its JSON must give the same
 # labels, the links and lists, and a coco.data with train, valid and coco_json.
-D=${DARKNET:-./darknet}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-check() { if [ "$2" = 0 ]; then echo "ok   cli_coco_import_$1"; else echo "FAIL cli_coco_import_$1"; fi; }
+prefix=cli_coco_import_
+. "$(dirname "$0")/lib.sh"
 
-"$D" synth "$tmp/s" -n 12 -valid 6 -size 96 -seed 4 > /dev/null 2>&1
-"$D" coco import "$tmp/s/annotations/instances_train.json" "$tmp/s/images/train" "$tmp/c" > /dev/null 2>&1
+"$DARKNET" synth "$tmp/s" -n 12 -valid 6 -size 96 -seed 4 > /dev/null 2>&1
+"$DARKNET" coco import "$tmp/s/annotations/instances_train.json" "$tmp/s/images/train" "$tmp/c" > /dev/null 2>&1
 r1=$?
-"$D" coco import "$tmp/s/annotations/instances_valid.json" "$tmp/s/images/valid" "$tmp/c" > "$tmp/out" 2>&1
+"$DARKNET" coco import "$tmp/s/annotations/instances_valid.json" "$tmp/s/images/valid" "$tmp/c" > "$tmp/out" 2>&1
 r2=$?
 check runs "$([ $r1 = 0 ] && [ $r2 = 0 ]; echo $?)"
 # the same boxes, to the digit, as synth wrote (crowd regions are JSON-only in both)
@@ -23,7 +21,7 @@ check names_and_list $?
 grep -q "crowd" "$tmp/out"
 check reports_crowd_regions $?
 echo '{"images": [' > "$tmp/bad.json"
-"$D" coco import "$tmp/bad.json" "$tmp/s/images/valid" "$tmp/c2" > /dev/null 2> "$tmp/err"
+"$DARKNET" coco import "$tmp/bad.json" "$tmp/s/images/valid" "$tmp/c2" > /dev/null 2> "$tmp/err"
 check bad_json_fails "$([ $? = 1 ] && grep -q bad.json "$tmp/err"; echo $?)"
-"$D" coco import only_one_arg > /dev/null 2>&1
+"$DARKNET" coco import only_one_arg > /dev/null 2>&1
 check usage_error "$([ $? = 2 ]; echo $?)"

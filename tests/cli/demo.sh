@@ -6,13 +6,11 @@
 # errors. Builds without OpenCV must say so (the rest is skipped).
 #   DARKNET     the binary (default ./darknet)
 #   VIDEO_TOOL  tests/opencv/video_tool.cpp, built (default: beside DARKNET)
-D=${DARKNET:-./darknet}
-V=${VIDEO_TOOL:-$(dirname "$D")/video_tool}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-check() { if [ "$2" = 0 ]; then echo "ok   cli_demo_$1"; else echo "FAIL cli_demo_$1"; fi; }
+prefix=cli_demo_
+. "$(dirname "$0")/lib.sh"
+V=${VIDEO_TOOL:-$(dirname "$DARKNET")/video_tool}
 
-"$D" detector demo "$tmp/a.data" "$tmp/a.cfg" "$tmp/a.weights" "$tmp/missing.avi" -dont_show > /dev/null 2> "$tmp/err"
+"$DARKNET" detector demo "$tmp/a.data" "$tmp/a.cfg" "$tmp/a.weights" "$tmp/missing.avi" -dont_show > /dev/null 2> "$tmp/err"
 rc=$?
 if grep -q "built without OpenCV: rebuild with make OPENCV=1" "$tmp/err"; then
     check without_opencv_says_so "$([ $rc = 1 ]; echo $?)"
@@ -27,18 +25,18 @@ fi
 
 # a tiny RetinaNet at 64x64 whose random class scores start near 0.3 (prior),
 # saved after one training step
-"$D" synth "$tmp/s" -n 4 -valid 6 -size 64 -classes 3 -seed 5 > /dev/null 2>&1
+"$DARKNET" synth "$tmp/s" -n 4 -valid 6 -size 64 -classes 3 -seed 5 > /dev/null 2>&1
 sed -e 's/^max_batches=.*/max_batches=1/' -e 's/^batch=.*/batch=2/' -e 's/^width=.*/width=64/' \
     -e 's/^height=.*/height=64/' -e 's/^burn_in=.*/burn_in=1/' -e 's/^classes=8/classes=3/' \
     -e 's/^filters=72$/filters=27/' -e 's/^prior=.*/prior=0.3/' -e 's/^score_thresh=.*/score_thresh=0.01/' \
     -e 's/^max_dets=.*/max_dets=10/' cfg/retinanet_tiny.cfg > "$tmp/tiny.cfg"
 data="$tmp/s/synth.data"
-"$D" detector train "$data" "$tmp/tiny.cfg" -threads 1 > "$tmp/train.log" 2>&1
+"$DARKNET" detector train "$data" "$tmp/tiny.cfg" -threads 1 > "$tmp/train.log" 2>&1
 w="$tmp/s/backup/tiny_final.weights"
 # six 96x64 frames (not the network's size or shape: letterboxed) at 10 fps
 "$V" make "$tmp/in.avi" 96 64 10 "$tmp"/s/images/valid/*.jpg 2> "$tmp/err" && [ -s "$w" ]
 check setup "$?"
-demo() { "$D" detector demo "$data" "$tmp/tiny.cfg" "$w" "$@"; }
+demo() { "$DARKNET" detector demo "$data" "$tmp/tiny.cfg" "$w" "$@"; }
 
 demo "$tmp/in.avi" -dont_show -thresh 0.2 -out_filename "$tmp/out.avi" > "$tmp/run.log" 2>&1
 check runs "$?"

@@ -2,23 +2,8 @@
 # Command-line checks of `darknet erf` ($DARKNET) on a tiny cfg and a few
 # synthetic images: the picture, the last line, -append, skipped images and
 # exit codes. One "ok NAME" or "FAIL NAME" line each.
-DARKNET=${DARKNET:-./darknet}
-if [ ! -x "$DARKNET" ]; then
-    echo "skip erf: no darknet binary at $DARKNET"
-    exit 0
-fi
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-
-check() { # NAME CONDITION-RESULT(0 = pass)
-    if [ "$2" -eq 0 ]; then echo "ok   cli_erf_$1"; else echo "FAIL cli_erf_$1"; fi
-}
-run() {
-    "$DARKNET" "$@" >"$tmp/out" 2>"$tmp/err"
-    rc=$?
-}
-# width of a PNG: big-endian bytes 16..19
-png_width() { od -An -tu1 -j16 -N4 "$1" | awk '{ print (($1 * 256 + $2) * 256 + $3) * 256 + $4 }'; }
+prefix=cli_erf_
+. "$(dirname "$0")/lib.sh"
 
 "$DARKNET" synth "$tmp/s" -n 4 -valid 2 -size 64 -seed 3 >/dev/null 2>&1
 cat >"$tmp/tiny.cfg" <<EOF

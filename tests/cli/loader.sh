@@ -1,21 +1,8 @@
 #!/bin/sh
 # Command-line checks of `darknet benchmark-loader` ($DARKNET) on a small
 # synthetic dataset, and its exit codes. One "ok NAME" or "FAIL NAME" line each.
-DARKNET=${DARKNET:-./darknet}
-if [ ! -x "$DARKNET" ]; then
-    echo "skip loader: no darknet binary at $DARKNET"
-    exit 0
-fi
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-
-check() { # NAME CONDITION-RESULT(0 = pass)
-    if [ "$2" -eq 0 ]; then echo "ok   cli_loader_$1"; else echo "FAIL cli_loader_$1"; fi
-}
-run() {
-    "$DARKNET" "$@" >"$tmp/out" 2>"$tmp/err"
-    rc=$?
-}
+prefix=cli_loader_
+. "$(dirname "$0")/lib.sh"
 
 set="$tmp/set"
 "$DARKNET" synth "$set" -n 6 -valid 3 -size 64 -classes 3 -seed 2 >/dev/null 2>&1

@@ -1,21 +1,8 @@
 #!/bin/sh
 # Command-line checks of `darknet synth` ($DARKNET): the files it writes for
 # a small dataset and its exit codes. One "ok NAME" or "FAIL NAME" line each.
-DARKNET=${DARKNET:-./darknet}
-if [ ! -x "$DARKNET" ]; then
-    echo "skip synth: no darknet binary at $DARKNET"
-    exit 0
-fi
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-
-check() { # NAME CONDITION-RESULT(0 = pass)
-    if [ "$2" -eq 0 ]; then echo "ok   cli_synth_$1"; else echo "FAIL cli_synth_$1"; fi
-}
-run() {
-    "$DARKNET" "$@" >"$tmp/out" 2>"$tmp/err"
-    rc=$?
-}
+prefix=cli_synth_
+. "$(dirname "$0")/lib.sh"
 count() { ls "$1" 2>/dev/null | wc -l | tr -d ' '; }
 
 out="$tmp/set"
