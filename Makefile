@@ -64,7 +64,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o) $(CPP_SRC:%.
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test demo demo-detect bench clean
+.PHONY: all deps test demo demo-classify bench clean
 all: darknet $(BUILD)/libdarknet.a $(BUILD)/libdarknet.so
 
 $(BUILD)/%.o: %.c
@@ -113,10 +113,10 @@ test: deps
 		tests/run_all.sh $(BUILD)/run_tests
 
 demo: deps darknet
-	@scripts/demo.sh
-
-demo-detect: deps darknet
 	@scripts/demo_detect.sh
+
+demo-classify: deps darknet
+	@scripts/demo_classify.sh
 
 bench: deps darknet
 	@scripts/bench_resnet18.sh

@@ -1,16 +1,17 @@
 #!/bin/sh
-# The detection pipeline on the built-in synthetic data: make a dataset, train
-# cfg/retinanet_tiny.cfg for ITERS iterations (default 300, a few minutes on 2
-# cores), print COCO's numbers and VOC mAP on held-out images, draw one.
-# The cfg's learning-rate steps (/10 at 75% and 90% of 4000) are scaled to
-# ITERS so a short run also ends at a low rate. ITERS=4000 is the full schedule.
+# `make demo`, the quick start's main job: the detection pipeline on the
+# built-in synthetic data. Makes a dataset, trains cfg/retinanet_tiny.cfg for
+# ITERS iterations (default 1000, about 6 minutes on 2 cores), prints COCO's
+# numbers and VOC mAP on held-out images, draws the detections on one. mAP@0.5
+# is still low at this length: about 0.11-0.13 at 1000 iterations (0.05 at
+# 300); the cfg's full schedule is ITERS=4000. Scaling the lr steps down to
+# ITERS did not help (0.112 at 1000).
 set -e
 cd "$(dirname "$0")/.."
-ITERS=${ITERS:-300}
+ITERS=${ITERS:-1000}
 OUT=${OUT:-demo_detect}
 ./darknet synth "$OUT/data" -n 400 -valid 80 -size 128 -seed 5
-sed -e "s/^max_batches=.*/max_batches=$ITERS/" -e "s/^steps=.*/steps=$((ITERS * 3 / 4)),$((ITERS * 9 / 10))/" \
-    cfg/retinanet_tiny.cfg > "$OUT/retinanet_tiny.cfg"
+sed "s/^max_batches=.*/max_batches=$ITERS/" cfg/retinanet_tiny.cfg > "$OUT/retinanet_tiny.cfg"
 ./darknet detector train "$OUT/data/synth.data" "$OUT/retinanet_tiny.cfg" -clear -map -backup_every 100
 W="$OUT/data/backup/retinanet_tiny_final.weights"
 ./darknet detector map "$OUT/data/synth.data" "$OUT/retinanet_tiny.cfg" "$W"

@@ -12,9 +12,10 @@
 
 enum { S = 64, CLASSES = 3 };
 
-/* 300 steps of 16 images (~27 s on 2 cores). Held-out AP50 (200 validation
- * scenes, crowd regions as ignore areas) seen with seeds 1, 2, 3: 0.160,
- * 0.127, 0.159; untrained 0.000. lr 0.05 diverges (NaN by step 90), 0.03
+/* 300 steps of 16 images (~25 s on 2 cores). Held-out AP50 (200 validation
+ * scenes, crowd regions as ignore areas) seen with seeds 1, 2, 3: 0.167,
+ * 0.133, 0.164 (with batch-norm statistics at PyTorch's momentum 0.1; 0.160,
+ * 0.127, 0.159 before); untrained 0.000. lr 0.05 diverges (NaN by step 90), 0.03
  * gives 0.143 (seed 1). Under AddressSanitizer (several times slower) only
  * 10 steps run, checking that the loss stays finite, unless DN_SLOW_TESTS=1.
  * DN_RL_ITERS, DN_RL_SEED, DN_RL_LR and DN_VERBOSE=1 are for experiments. */
@@ -42,7 +43,7 @@ TEST(retina_learns_synthetic_scenes)
                 first, last);
     CHECK_MSG(isfinite(last), "loss %.3f -> %.3f", first, last);
     if (full)
-        CHECK_MSG(ap50 >= 0.08, "held-out AP50 %.3f (untrained %.3f), loss %.3f -> %.3f", ap50, before, first,
+        CHECK_MSG(ap50 >= 0.10, "held-out AP50 %.3f (untrained %.3f), loss %.3f -> %.3f", ap50, before, first,
                   last);
     free_network(net);
 }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The quick start's main job: train a small classifier on the built-in
+# `make demo-classify`: train a small classifier on the built-in
 # synthetic shapes, report held-out accuracy, then time ResNet-18.
 set -e
 cd "$(dirname "$0")/.."
