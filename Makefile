@@ -64,7 +64,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o) $(CPP_SRC:%.
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test demo demo-classify bench clean
+.PHONY: all deps test demo demo-classify demo-distill bench clean
 all: darknet $(BUILD)/libdarknet.a $(BUILD)/libdarknet.so
 
 $(BUILD)/%.o: %.c
@@ -117,6 +117,9 @@ demo: deps darknet
 
 demo-classify: deps darknet
 	@scripts/demo_classify.sh
+
+demo-distill: deps darknet
+	@scripts/demo_distill.sh
 
 bench: deps darknet
 	@scripts/bench_resnet18.sh
