@@ -47,6 +47,9 @@ int load_weights(network *net, const char *path);
 /* Saves atomically: temporary file, fsync, rename. Returns 0 or -1. */
 int save_weights_upto(const network *net, const char *path, int n_layers);
 int save_weights(const network *net, const char *path);
+/* The weights-file tensors of src into dst (same cfg, e.g. a frozen copy for
+ * evaluation during training), and its seen/iteration. 0 or -1. */
+int copy_weights(network *dst, const network *src);
 void free_network(network *net);
 
 /* ---- running ------------------------------------------------------------ */
@@ -56,9 +59,10 @@ float *network_predict(network *net, float *input);
 int network_inputs(const network *net);   /* per image: w*h*c */
 int network_outputs(const network *net);  /* per image, of the last layer */
 int network_truths(const network *net);   /* truth floats per image the loss layers read */
-void set_batch_network(network *net, int b);          /* images per forward pass */
+/* Both resizes leave the network as it was when they fail (-1, dn_last_error()). */
+int set_batch_network(network *net, int b);           /* images per forward pass; 0 or -1 */
 void set_subdivisions_network(network *net, int s);  /* forward passes per update */
-/* Changes the input size and every layer's shape; returns 0 or -1. */
+/* Changes the input size and every layer's shape; 0 or -1. */
 int resize_network(network *net, int w, int h);
 
 /* One optimisation step on a full batch (batch*subdivisions images, as the cfg's
@@ -78,6 +82,11 @@ int network_batch(const network *net);        /* images per forward pass */
 int network_subdivisions(const network *net);
 uint64_t network_seen(const network *net);    /* images trained on */
 int network_iteration(const network *net);    /* optimiser steps taken */
+/* 0 when every layer can be trained; else -1 naming the first that cannot
+ * (cfg file and line), for training commands to refuse before they start. */
+int network_check_trainable(const network *net);
+/* Classes the detection layers ([retina], [yolo]) predict; 0 without one. */
+int network_classes(const network *net);
 void network_reset_schedule(network *net);    /* seen = iteration = 0, as load_network's clear */
 float network_current_lr(const network *net);
 int network_max_batches(const network *net);
@@ -159,7 +168,9 @@ image *copy_image(const image *im);
 void free_image(image *im);                   /* NULL is fine */
 /* Loads a JPEG (libjpeg-turbo) or PNG, BMP, TGA, GIF, PSD, PNM (stb_image) as
  * 3 channels (grey replicated, alpha dropped). NULL when the file is missing,
- * truncated or corrupt, with the path and the reason in dn_last_error(). */
+ * truncated or corrupt, or its header declares more pixels than 2^26 or than
+ * a file of its size and format can hold (checked before decoding), with the
+ * path and the reason in dn_last_error(). */
 image *load_image(const char *path);
 /* load_image for an image about to be shrunk to want_w x want_h: a JPEG is
  * decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling, much faster) when

@@ -292,6 +292,37 @@ TEST(cwd_bad_teachers_are_refused_naming_line_and_key)
     remove_teacher(small, small_w);
 }
 
+/* A teacher cfg that names its own student, directly or through another
+ * teacher, used to recurse until the stack overflowed (found by fuzzing). */
+TEST(teachers_that_form_a_cycle_are_refused)
+{
+    char a[64] = "/tmp/dn_cycle_a_XXXXXX", b[64] = "/tmp/dn_cycle_b_XXXXXX";
+    int fa = mkstemp(a), fb = mkstemp(b);
+    if (fa < 0 || fb < 0) return;
+    const char *head = "[net]\nbatch=1\nwidth=4\nheight=4\nchannels=2\n[convolutional]\nfilters=2\nsize=1\n"
+                       "activation=linear\n[cwd]\nfrom=0\nteacher_layer=0\n";
+    dprintf(fa, "%steacher=%s\nteacher_weights=%s\n", head, b, a);  /* A -> B */
+    dprintf(fb, "%steacher=%s\nteacher_weights=%s\n", head, a, a);  /* B -> A */
+    close(fa);
+    close(fb);
+    dn_clear_error();
+    network *net = load_network(a, NULL, 0);
+    CHECK(net == NULL);
+    CHECK_MSG(strstr(dn_last_error(), "teacher of itself"), "%s", dn_last_error());
+    free_network(net);
+    FILE *f = fopen(a, "w");
+    fprintf(f, "%steacher=%s\nteacher_weights=%s\n", head, a, b);     /* A -> A */
+    fclose(f);
+    dn_clear_error();
+    net = load_network(a, NULL, 0);
+    CHECK(net == NULL);
+    CHECK_MSG(strstr(dn_last_error(), "the student's own cfg"), "%s", dn_last_error());
+    free_network(net);
+    dn_clear_error();
+    unlink(a);
+    unlink(b);
+}
+
 TEST(bilinear_resize_hand_worked)
 {
     /* 2x2 -> 4x4 with half-pixel centres: output x (or y) 0..3 reads source

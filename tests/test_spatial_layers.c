@@ -416,6 +416,33 @@ TEST(spatial_layers_resize)
     free_network(net);
 }
 
+/* A resize that a layer refuses, or a batch too large to address, leaves the
+ * network as it was: same shapes, same outputs (it used to run half-resized). */
+TEST(failed_resize_or_batch_change_leaves_the_network_as_it_was)
+{
+    network *net = build_net(mixed_cfg);
+    if (!net) return;
+    CHECK(set_batch_network(net, 2) == 0);
+    float *x = random_input(net, 16);
+    int n = net->layers[net->n - 1].outputs * 2;
+    float *before = malloc(sizeof(float) * n);
+    memcpy(before, network_predict(net, x), sizeof(float) * n);
+    dn_clear_error();
+    CHECK(resize_network(net, 9, 10) != 0);
+    dn_clear_error();
+    CHECK(set_batch_network(net, 1 << 30) != 0);
+    CHECK_MSG(strstr(dn_last_error(), "too large"), "message: %s", dn_last_error());
+    dn_clear_error();
+    CHECK(set_batch_network(net, 0) != 0);
+    CHECK(net->batch == 2 && net->w == 8 && net->h == 6);
+    check_mixed_shapes(net, 8, 6);
+    int where;
+    CHECK(max_rel_diff(network_predict(net, x), before, n, &where) == 0);
+    free(before);
+    free(x);
+    free_network(net);
+}
+
 TEST(spatial_layers_inference_only_network_matches)
 {
     const char *path = temp_file(mixed_cfg);

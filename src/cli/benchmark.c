@@ -125,8 +125,8 @@ static network *prepare(const char *cfg, int trainable, int w, int h, int batch)
     network *net = trainable ? load_network(cfg, NULL, 1) : load_network_frozen(cfg, NULL);
     if (!net) return NULL;
     set_subdivisions_network(net, 1);
-    set_batch_network(net, batch);
-    if ((w || h) && resize_network(net, w ? w : network_width(net), h ? h : network_height(net))) {
+    if (set_batch_network(net, batch) ||
+        ((w || h) && resize_network(net, w ? w : network_width(net), h ? h : network_height(net)))) {
         free_network(net);
         return NULL;
     }

@@ -76,8 +76,7 @@ static int open_job(classifier_job *j, const char *data, const char *cfg, const 
         !(j->labels = classifier_labels(j->data, j->net, cfg, &j->n_labels)) || loader_config_from_cfg(&lc, cfg))
         return -1;
     j->letterbox = lc.letterbox;
-    if (batch) set_batch_network(j->net, batch);
-    return 0;
+    return batch ? set_batch_network(j->net, batch) : 0;
 }
 
 static void close_job(classifier_job *j)

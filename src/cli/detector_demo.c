@@ -97,8 +97,7 @@ int detector_demo(int argc, char **argv)
     video_writer *vw = NULL;
     image *frame = NULL;
     frame_boxes fb = {0};
-    if (!net || (data->names && !names)) goto done;
-    set_batch_network(net, 1);
+    if (!net || (data->names && !names) || set_batch_network(net, 1)) goto done;
     double fps;
     long claimed;
     video_reader_info(src, &w, &h, &fps, &claimed);

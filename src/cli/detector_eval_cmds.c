@@ -17,7 +17,8 @@ typedef struct {
     const char *out;
 } eval_job;
 
-/* Parses DATA CFG WEIGHTS and the evaluation flags. Returns 0, 1 (failure) or 2 (usage). */
+/* Parses DATA CFG WEIGHTS and the evaluation flags. Returns 0, 1 (failure,
+ * the message in dn_last_error() for the caller to print) or 2 (usage). */
 static int open_job(int argc, char **argv, eval_job *j)
 {
     args a;
@@ -29,11 +30,7 @@ static int open_job(int argc, char **argv, eval_job *j)
     j->out = arg_str(&a, "-out", "results.json");
     const char *data = arg_pos(&a, 0), *cfg = arg_pos(&a, 1), *weights = arg_pos(&a, 2);
     if (args_check(&a) || !weights || (j->o.points != 0 && j->o.points < 2)) return 2;
-    if (!(j->data = data_cfg_read(data)) || !(j->net = load_network_frozen(cfg, weights))) {
-        fprintf(stderr, "darknet detector: %s\n", dn_last_error());
-        return 1;
-    }
-    return 0;
+    return !(j->data = data_cfg_read(data)) || !(j->net = load_network_frozen(cfg, weights));
 }
 
 static void close_job(eval_job *j)
@@ -47,11 +44,11 @@ int detector_valid(int argc, char **argv)
     eval_job j = {0};
     int rc = open_job(argc, argv, &j);
     if (rc == 2) return usage_error("detector");
-    detector_eval e;
+    detector_eval e = {0};
     if (!rc && (detector_evaluate(j.net, j.data, &j.o, &e) || coco_save_results(j.out, e.dets, e.n_dets))) rc = 1;
     if (rc) fprintf(stderr, "darknet detector valid: %s\n", dn_last_error());
     else printf("%d detections on %d images written to %s\n", e.n_dets, e.images, j.out);
-    if (!rc) detector_eval_free(&e);
+    detector_eval_free(&e);
     close_job(&j);
     return rc;
 }
@@ -69,7 +66,7 @@ int detector_map(int argc, char **argv)
     eval_job j = {0};
     int rc = open_job(argc, argv, &j);
     if (rc == 2) return usage_error("detector");
-    detector_eval e;
+    detector_eval e = {0};
     if (!rc && detector_evaluate(j.net, j.data, &j.o, &e)) rc = 1;
     if (rc) fprintf(stderr, "darknet detector map: %s\n", dn_last_error());
     else {

@@ -178,8 +178,10 @@ static image *erf_panel(const compare_opts *o, char **paths, int n, const char *
 {
     network *net = load_network(cfg, weights, 0);
     image *im = NULL;
-    if (!net) return NULL;
-    set_batch_network(net, 1);
+    if (!net || set_batch_network(net, 1)) {
+        free_network(net);
+        return NULL;
+    }
     char title[64], path[PATH_MAX + 64];
     snprintf(title, sizeof title, "%s layer %d", name, layer);
     erf_summary s;

@@ -81,8 +81,7 @@ int run_erf(int argc, char **argv)
     int n_paths = 0, rc = 1;
     char **paths = read_image_list(list, &n_paths);
     network *net = paths ? load_network(cfg, strcmp(weights, "none") ? weights : NULL, 0) : NULL;
-    if (net) {
-        set_batch_network(net, batch);
+    if (net && !set_batch_network(net, batch)) {
         int given = layer != INT_MIN;
         if (!given) layer = erf_default_layer(net);
         if (!given && layer < 0)

@@ -40,6 +40,7 @@ struct layer {
     float cost;                    /* loss of the last forward (sum over the batch) */
     float step_loss;               /* loss per image over the last training step */
     int truths;                    /* truth floats per image this layer reads (0: none) */
+    int classes;                   /* detection layers: the classes they predict (else 0) */
     param params[4];               /* owned trainable tensors */
     int n_params;
     float *stored[6];              /* tensors of the weights file, in its order */
@@ -85,6 +86,9 @@ struct layer_ops {
      * i < min(count, max) and returns count, so progress lines can print each
      * part by name. NULL: the layer reports only l->cost. */
     int (*named_losses)(const layer *l, const char **names, float *values, int max);
+    /* Loss layers that compute no gradient yet: why the network cannot be
+     * trained (training commands refuse it rather than learn nothing). */
+    const char *cannot_train;
 };
 
 /* registry.c */

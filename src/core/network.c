@@ -169,21 +169,38 @@ float train_network_step(network *net, const float *input, const float *truth)
     return total / images;
 }
 
+/* Sets every layer up for a new batch or input size. When a layer refuses
+ * (or memory runs out) the old shape is set up again: it fitted before, so
+ * the caller keeps a working network and sees the error. */
+static int reshape(network *net, int batch, int w, int h)
+{
+    int old_batch = net->batch, old_w = net->w, old_h = net->h;
+    net->batch = batch;
+    net->w = w;
+    net->h = h;
+    net->inputs = w * h * net->c;
+    if (!network_setup_layers(net, 0)) return 0;
+    net->batch = old_batch;
+    net->w = old_w;
+    net->h = old_h;
+    net->inputs = old_w * old_h * net->c;
+    if (network_setup_layers(net, 0)) dn_warn("the network could not be set back to its old shape");
+    return -1;
+}
+
 int resize_network(network *net, int w, int h)
 {
     if (w < 1 || h < 1 || (int64_t)w * h * net->c * net->batch > INT_MAX)
         return dn_error("resize_network: bad size %d x %d", w, h);
-    net->w = w;
-    net->h = h;
-    net->inputs = w * h * net->c;
-    return network_setup_layers(net, 0);
+    return reshape(net, net->batch, w, h);
 }
 
-void set_batch_network(network *net, int b)
+int set_batch_network(network *net, int b)
 {
-    if (b < 1) b = 1;
-    net->batch = b;
-    if (network_setup_layers(net, 0)) dn_warn("set_batch_network: %s", dn_last_error());
+    if (b < 1) return dn_error("set_batch_network: batch %d < 1", b);
+    if ((int64_t)net->inputs * b > INT_MAX)
+        return dn_error("set_batch_network: a batch of %d images of %d values is too large", b, net->inputs);
+    return reshape(net, b, net->w, net->h);
 }
 
 void set_subdivisions_network(network *net, int s) { net->subdivisions = s < 1 ? 1 : s; }
@@ -200,6 +217,24 @@ int network_batch(const network *net) { return net->batch; }
 int network_subdivisions(const network *net) { return net->subdivisions; }
 uint64_t network_seen(const network *net) { return net->seen; }
 int network_iteration(const network *net) { return net->iteration; }
+
+int network_check_trainable(const network *net)
+{
+    for (int i = 0; i < net->n; ++i) {
+        const layer *l = &net->layers[i];
+        if (l->ops->cannot_train)
+            return dn_error("%s:%d: layer %d [%s]: %s", net->cfg_path, l->cfg_line, i, l->ops->name,
+                            l->ops->cannot_train);
+    }
+    return 0;
+}
+
+int network_classes(const network *net)
+{
+    for (int i = net->n - 1; i >= 0; --i)
+        if (net->layers[i].classes) return net->layers[i].classes;
+    return 0;
+}
 
 void network_reset_schedule(network *net)
 {

@@ -34,6 +34,35 @@ static int same_file(const char *a, const char *b)
     return !strcmp(ra, rb);
 }
 
+/* The teacher cfgs being built on this thread, outermost first. A teacher
+ * that names its student or one of the cfgs above it (itself, A -> B -> A)
+ * would be built again without end: refused. */
+enum { MAX_TEACHER_DEPTH = 8 };
+static _Thread_local const char *building[MAX_TEACHER_DEPTH];
+static _Thread_local int n_building;
+
+static int check_no_cycle(const network *student, const char *cfg)
+{
+    if (same_file(cfg, student->cfg_path))
+        return dn_error("teacher cfg %s is the student's own cfg %s", cfg, student->cfg_path);
+    for (int i = 0; i < n_building; ++i)
+        if (same_file(cfg, building[i]))
+            return dn_error("teacher cfg %s is a teacher of itself (through %s)", cfg, student->cfg_path);
+    if (n_building == MAX_TEACHER_DEPTH)
+        return dn_error("teachers of teachers nest deeper than %d at %s", MAX_TEACHER_DEPTH, cfg);
+    return 0;
+}
+
+/* The teacher's network, built with `cfg` marked as in progress. */
+static network *build_teacher(const network *student, const char *cfg)
+{
+    if (check_no_cycle(student, cfg)) return NULL;
+    building[n_building++] = cfg;
+    network *net = load_network_frozen(cfg, NULL);
+    --n_building;
+    return net;
+}
+
 static void free_teacher(teacher *t)
 {
     if (!t) return;
@@ -61,7 +90,7 @@ static teacher *load_teacher(network *student, const char *cfg, const char *weig
         goto fail;
     }
     /* the cfg first, then its weights, so a failure says which file is at fault */
-    if (!(t->net = load_network_frozen(t->cfg, NULL))) goto fail;
+    if (!(t->net = build_teacher(student, t->cfg))) goto fail;
     if (load_weights(t->net, t->weights)) {
         *bad_weights = 1;
         goto fail;

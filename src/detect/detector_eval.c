@@ -1,3 +1,5 @@
+/* detector_eval.c: a detector over a validation list, scored against COCO
+ * JSON or darknet labels (see detector_eval.h). */
 #include "detector_eval.h"
 
 #include <stdio.h>
@@ -14,6 +16,7 @@
 typedef struct {
     coco_dataset ds;
     int from_json;
+    int n_classes;
     int *class_ids;        /* class -> category id */
     long long *image_ids;  /* list index -> image id */
     coco_gt *gts;          /* label-made ground truth (when !from_json) */
@@ -26,10 +29,11 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-static int truth_from_json(eval_truth *t, const data_cfg *data, char **paths, int n)
+static int ids_from_json(eval_truth *t, const data_cfg *data, char **paths, int n)
 {
     if (coco_load_instances(data->coco_json, &t->ds)) return -1;
     t->from_json = 1;
+    t->n_classes = t->ds.n_categories;
     t->class_ids = malloc(sizeof(int) * (t->ds.n_categories + 1));
     if (!t->class_ids || coco_class_ids(t->ds.categories, t->ds.n_categories, t->class_ids) < 0) return -1;
     if (data->classes && data->classes != t->ds.n_categories)
@@ -46,47 +50,66 @@ static int truth_from_json(eval_truth *t, const data_cfg *data, char **paths, in
 }
 
 /* Without JSON: image id = list index, category id = class. */
-static int identity_ids(eval_truth *t, int classes, int n)
+static int identity_ids(eval_truth *t, const data_cfg *data, int n)
 {
-    t->class_ids = malloc(sizeof(int) * (classes + 1));
+    if (data->classes < 1) return dn_error("%s names neither classes= nor coco_json=", data->path);
+    t->n_classes = data->classes;
+    t->class_ids = malloc(sizeof(int) * (t->n_classes + 1));
     if (!t->class_ids) return dn_error("out of memory");
-    for (int k = 0; k < classes; ++k) t->class_ids[k] = k;
+    for (int k = 0; k < t->n_classes; ++k) t->class_ids[k] = k;
     for (int i = 0; i < n; ++i) t->image_ids[i] = i;
     return 0;
 }
 
-/* darknet labels in pixels of each image (sizes from the loader). */
-static int truth_from_labels(eval_truth *t, const data_cfg *data, char **paths, int n, const int *w, const int *h)
+static int add_label_boxes(eval_truth *t, const box_label *labels, int m, int i, int w, int h)
 {
-    for (int i = 0; i < n; ++i) {
-        char path[4096];
-        box_label *labels = NULL;
-        int m = find_label_file(paths[i], path, sizeof path) ? 0 : read_labels(path, data->classes, &labels, NULL, 1);
-        if (m < 0) return -1;
-        coco_gt *g = m ? realloc(t->gts, sizeof *g * (t->n_gts + m)) : t->gts;
-        if (m && !g) return dn_error("out of memory");
-        t->gts = g;
-        for (int j = 0; j < m; ++j) {
-            box b = labels[j].b;
-            coco_gt *x = &t->gts[t->n_gts++];
-            memset(x, 0, sizeof *x);
-            x->id = t->n_gts;
-            x->image_id = i;
-            x->category_id = labels[j].id;
-            x->bbox[0] = (b.x - b.w / 2) * w[i];
-            x->bbox[1] = (b.y - b.h / 2) * h[i];
-            x->bbox[2] = b.w * w[i];
-            x->bbox[3] = b.h * h[i];
-            x->area = x->bbox[2] * x->bbox[3];
-        }
-        free(labels);
+    coco_gt *g = m ? realloc(t->gts, sizeof *g * (t->n_gts + m)) : t->gts;
+    if (m && !g) return dn_error("out of memory");
+    t->gts = g;
+    for (int j = 0; j < m; ++j) {
+        box b = labels[j].b;
+        coco_gt *x = &t->gts[t->n_gts++];
+        memset(x, 0, sizeof *x);
+        x->id = t->n_gts;
+        x->image_id = i;
+        x->category_id = labels[j].id;
+        x->bbox[0] = (b.x - b.w / 2) * w;
+        x->bbox[1] = (b.y - b.h / 2) * h;
+        x->bbox[2] = b.w * w;
+        x->bbox[3] = b.h * h;
+        x->area = x->bbox[2] * x->bbox[3];
     }
     return 0;
 }
 
-/* Adds image i's detections (boxes relative to the letterboxed input) in pixels. */
-static int collect(detector_eval *e, network *net, const loader_image_info *info, float thresh,
-                   const int *class_ids, int n_classes, long long image_id)
+/* darknet labels in pixels of each image (sizes from the loader). An image
+ * without a label file has no objects; when no image has one, the labels
+ * are surely elsewhere and the score would mean nothing. */
+static int truth_from_labels(eval_truth *t, const data_cfg *data, char **paths, int n, const int *w, const int *h)
+{
+    int found_any = 0;
+    char first_missing[4096] = "";
+    for (int i = 0; i < n; ++i) {
+        char path[4096];
+        box_label *labels = NULL;
+        int found = find_label_file(paths[i], path, sizeof path);
+        if (found < 0) return -1;
+        if (!found && !first_missing[0]) snprintf(first_missing, sizeof first_missing, "%s", path);
+        found_any |= found;
+        int m = found ? read_labels(path, data->classes, &labels, NULL, 1) : 0;
+        int bad = m < 0 || add_label_boxes(t, labels, m, i, w[i], h[i]);
+        free(labels);
+        if (bad) return -1;
+    }
+    if (n && !found_any)
+        return dn_error("%s: no label file for any of the %d images of %s (the first would be %s)", data->path, n,
+                        data->valid, first_missing);
+    return 0;
+}
+
+/* Adds image i's detections (boxes relative to the letterboxed input) in
+ * pixels, with the list index as image id and the class as category id. */
+static int collect(detector_eval *e, network *net, const loader_image_info *info, float thresh, int n_classes)
 {
     int n = 0;
     detection *d = get_network_boxes(net, thresh, &n);
@@ -106,8 +129,8 @@ static int collect(detector_eval *e, network *net, const loader_image_info *info
                 e->cap_dets = cap;
             }
             coco_det *x = &e->dets[e->n_dets++];
-            x->image_id = image_id;
-            x->category_id = class_ids[k];
+            x->image_id = info->index;
+            x->category_id = k;
             x->bbox[0] = (b.x - b.w / 2) * info->src_w;
             x->bbox[1] = (b.y - b.h / 2) * info->src_h;
             x->bbox[2] = b.w * info->src_w;
@@ -119,18 +142,8 @@ static int collect(detector_eval *e, network *net, const loader_image_info *info
     return 0;
 }
 
-int detector_evaluate(network *net, const data_cfg *data, const detector_eval_options *o, detector_eval *out)
+static loader *open_eval_loader(network *net, const data_cfg *data, char **paths, int n, int threads)
 {
-    memset(out, 0, sizeof *out);
-    out->voc_map = -1;
-    if (!data->valid) return dn_error("%s names no valid= list", data->path);
-    int n = 0, status = -1;
-    char **paths = read_image_list(data->valid, &n);
-    if (!paths) return -1;
-    eval_truth t = {0};
-    int *w = calloc(n, sizeof(int)), *h = calloc(n, sizeof(int));
-    t.image_ids = calloc(n, sizeof(long long));
-    set_batch_network(net, 1);
     loader_config lc;
     loader_config_default(&lc);
     lc.paths = paths;
@@ -141,46 +154,118 @@ int detector_evaluate(network *net, const data_cfg *data, const detector_eval_op
     lc.batch = 1;
     lc.eval = 1;
     lc.letterbox = 1;
-    lc.threads = o->threads;
-    loader *L = NULL;
+    lc.threads = threads;
+    return loader_open(&lc);
+}
+
+/* Runs the network over every listed image: detections and image sizes. */
+static int detect_all(network *net, const data_cfg *data, char **paths, int n, const detector_eval_options *o,
+                      int *w, int *h, detector_eval *out)
+{
+    if (set_batch_network(net, 1)) return -1;
     float *x = malloc(sizeof(float) * network_inputs(net));
-    if (!w || !h || !t.image_ids || !x) {
-        dn_error("out of memory");
-        goto done;
-    }
-    if (data->coco_json ? truth_from_json(&t, data, paths, n) : identity_ids(&t, data->classes, n)) goto done;
-    int n_classes = t.from_json ? t.ds.n_categories : data->classes;
-    if (!(L = loader_open(&lc))) goto done;
+    loader *L = x ? open_eval_loader(net, data, paths, n, o->threads) : NULL;
+    int status = L ? 0 : -1, got;
+    if (!x) dn_error("out of memory");
     loader_image_info info;
-    for (int got; (got = loader_next(L, x, NULL, &info)) != 0;) {
-        if (got < 0) goto done;
-        int i = info.index;
-        w[i] = info.src_w;
-        h[i] = info.src_h;
+    while (!status && (got = loader_next(L, x, NULL, &info)) != 0) {
+        if (got < 0) status = -1;
+        if (got < 0) break;
+        w[info.index] = info.src_w;
+        h[info.index] = info.src_h;
         network_predict(net, x);
-        if (info.loaded && collect(out, net, &info, o->thresh, t.class_ids, n_classes, t.image_ids[i])) goto done;
+        if (info.loaded && collect(out, net, &info, o->thresh, network_classes(net))) status = -1;
         out->images++;
     }
-    if (!t.from_json && truth_from_labels(&t, data, paths, n, w, h)) goto done;
-    const coco_gt *gts = t.from_json ? t.ds.annotations : t.gts;
-    int n_gts = t.from_json ? t.ds.n_annotations : t.n_gts;
-    if (coco_evaluate(gts, n_gts, out->dets, out->n_dets, t.image_ids, n, t.class_ids, n_classes, &out->coco)) goto done;
-    out->have_coco = 1;
-    voc_eval_result v;
-    if (voc_evaluate(gts, n_gts, out->dets, out->n_dets, o->iou_thresh, o->points, &v)) goto done;
-    out->voc_map = v.map;
-    voc_eval_free(&v);
-    status = 0;
-done:
     loader_close(L);
     free(x);
+    return status;
+}
+
+static void free_truth(eval_truth *t)
+{
+    free(t->image_ids);
+    free(t->class_ids);
+    free(t->gts);
+    if (t->from_json) coco_free_instances(&t->ds);
+}
+
+/* COCO and VOC numbers of out->dets against t; then the detections get the
+ * original image and category ids. */
+static int score(eval_truth *t, int n, const detector_eval_options *o, detector_eval *out)
+{
+    for (int j = 0; j < out->n_dets; ++j) {
+        coco_det *d = &out->dets[j];
+        if (d->image_id < 0 || d->image_id >= n || d->category_id < 0 || d->category_id >= t->n_classes)
+            return dn_error("detection %d: image %lld or class %d outside the list", j, d->image_id, d->category_id);
+        d->image_id = t->image_ids[d->image_id];
+        d->category_id = t->class_ids[d->category_id];
+    }
+    const coco_gt *gts = t->from_json ? t->ds.annotations : t->gts;
+    int n_gts = t->from_json ? t->ds.n_annotations : t->n_gts;
+    if (coco_evaluate(gts, n_gts, out->dets, out->n_dets, t->image_ids, n, t->class_ids, t->n_classes, &out->coco))
+        return -1;
+    out->have_coco = 1;
+    voc_eval_result v;
+    if (voc_evaluate(gts, n_gts, out->dets, out->n_dets, o->iou_thresh, o->points, &v)) return -1;
+    out->voc_map = v.map;
+    voc_eval_free(&v);
+    return 0;
+}
+
+static int same_classes(const network *net, const eval_truth *t, const data_cfg *data)
+{
+    int k = network_classes(net);
+    if (k == t->n_classes) return 0;
+    if (!k) return dn_error("the network has no detection layer ([retina] or [yolo])");
+    return dn_error("the network predicts %d classes but %s has %d", k,
+                    t->from_json ? data->coco_json : data->path, t->n_classes);
+}
+
+/* The ids (and COCO's ground truth) before any detection, so that a bad
+ * coco_json= fails before a long run; the labels need the image sizes. */
+static int open_truth(eval_truth *t, const data_cfg *data, char **paths, int n)
+{
+    memset(t, 0, sizeof *t);
+    if (!(t->image_ids = calloc(n + 1, sizeof(long long)))) return dn_error("out of memory");
+    return data->coco_json ? ids_from_json(t, data, paths, n) : identity_ids(t, data, n);
+}
+
+static int finish(eval_truth *t, const data_cfg *data, char **paths, int n, const int *w, const int *h,
+                  const detector_eval_options *o, detector_eval *out)
+{
+    if (!t->from_json && truth_from_labels(t, data, paths, n, w, h)) return -1;
+    return score(t, n, o, out);
+}
+
+int detector_score(const data_cfg *data, char **paths, int n, const int *w, const int *h,
+                   const detector_eval_options *o, detector_eval *out)
+{
+    eval_truth t;
+    int status = open_truth(&t, data, paths, n) || finish(&t, data, paths, n, w, h, o, out) ? -1 : 0;
+    free_truth(&t);
+    return status;
+}
+
+int detector_evaluate(network *net, const data_cfg *data, const detector_eval_options *o, detector_eval *out)
+{
+    memset(out, 0, sizeof *out);
+    out->voc_map = -1;
+    if (!data->valid) return dn_error("%s names no valid= list", data->path);
+    int n = 0, status = -1;
+    char **paths = read_image_list(data->valid, &n);
+    if (!paths) return -1;
+    int *w = calloc(n, sizeof(int)), *h = calloc(n, sizeof(int));
+    eval_truth t = {0};
+    if (!w || !h) dn_error("out of memory");
+    else if (!open_truth(&t, data, paths, n) && !same_classes(net, &t, data) &&
+             !detect_all(net, data, paths, n, o, w, h, out))
+        status = finish(&t, data, paths, n, w, h, o, out);
+    free_truth(&t);
     free(w);
     free(h);
-    free(t.image_ids);
-    free(t.class_ids);
-    free(t.gts);
-    if (t.from_json) coco_free_instances(&t.ds);
     free_string_list(paths, n);
+    if (status) detector_eval_free(out);
     return status;
 }
 
@@ -189,4 +274,5 @@ void detector_eval_free(detector_eval *e)
     free(e->dets);
     if (e->have_coco) coco_eval_free(&e->coco);
     memset(e, 0, sizeof *e);
+    e->voc_map = -1;
 }

@@ -27,8 +27,15 @@ typedef struct {
 } detector_eval;
 
 /* Detects on every image of data->valid with net (batch set to 1) and
- * evaluates. Returns 0, or -1 with dn_last_error(). */
+ * evaluates. The network must predict as many classes as the truth has.
+ * Returns 0, or -1 with dn_last_error() (out is then empty). */
 int detector_evaluate(network *net, const data_cfg *data, const detector_eval_options *o, detector_eval *out);
+/* The scoring half of detector_evaluate, for detections made elsewhere:
+ * out->dets (out->n_dets) name images by their index in paths and classes by
+ * number; w and h are the images' sizes. Scores them against data's truth
+ * (coco_json= or the labels) and gives them the original ids. 0 or -1. */
+int detector_score(const data_cfg *data, char **paths, int n, const int *w, const int *h,
+                   const detector_eval_options *o, detector_eval *out);
 void detector_eval_free(detector_eval *e);
 
 #endif

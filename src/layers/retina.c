@@ -215,7 +215,7 @@ static int retina_parse(layer *l, cfg_section *sec, network *net)
     retina_state *s = dn_calloc(1, sizeof *s);
     if (!s) return -1;
     l->priv = s;
-    s->classes = cfg_int_range(sec, "classes", 80, 1, 1 << 16);
+    l->classes = s->classes = cfg_int_range(sec, "classes", 80, 1, 1 << 16);
     if (read_layers(l, sec, "cls", s->cls) || read_layers(l, sec, "box", s->box)) return -1;
     s->anchor = anchor_config_retinanet(1);
     if (cfg_has(sec, "scales") &&

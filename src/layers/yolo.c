@@ -10,7 +10,8 @@
  *
  * Training is NOT implemented: in training mode the layer computes no loss
  * (cost stays 0) and its backward leaves every delta untouched, so a network
- * ending in [yolo] can be run and its weights loaded and saved, not trained.
+ * ending in [yolo] can be run and its weights loaded and saved, not trained;
+ * the training commands refuse it (ops->cannot_train).
  * The layer stores nothing in the weights file (anchors come from the cfg). */
 #include <math.h>
 #include <stdlib.h>
@@ -54,7 +55,7 @@ static int yolo_parse(layer *l, cfg_section *sec, network *net)
     yolo_state *s = dn_calloc(1, sizeof *s);
     if (!s) return -1;
     l->priv = s;
-    s->classes = cfg_int_range(sec, "classes", 20, 1, 1 << 16);
+    l->classes = s->classes = cfg_int_range(sec, "classes", 20, 1, 1 << 16);
     int num = cfg_int_range(sec, "num", 1, 1, 1 << 16);
     if (cfg_failed(sec)) return -1;
     s->n = cfg_int_list(sec, "mask", &s->mask);
@@ -161,4 +162,6 @@ const layer_ops yolo_ops = {
     .free_priv = yolo_free,
     .ignored_keys = yolo_ignored,
     .get_detections = yolo_detections,
+    .cannot_train = "training a [yolo] layer is not implemented yet (only weight decay would move the weights); "
+                    "train a [retina] head instead (cfg/retinanet_tiny.cfg)",
 };
