@@ -4,9 +4,11 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "image.h"
+#include "stb_image_write.h"
 #include "test.h"
 
 static char tmp_dir[64];
@@ -225,6 +227,186 @@ TEST(image_bad_files_give_null_with_path)
     unlink(rnd), unlink(empty), unlink(jp), unlink(pp);
 }
 
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* An 18-byte TGA header (type 2: uncompressed, or 10: RLE; 24 bits a
+ * pixel) declaring w x h, then junk up to 65 bytes. */
+static void tga_bomb(unsigned char *b, int type, int w, int h)
+{
+    memset(b, 0x5A, 65);
+    memset(b, 0, 18);
+    b[2] = (unsigned char)type;
+    b[12] = (unsigned char)(w & 255), b[13] = (unsigned char)(w >> 8);
+    b[14] = (unsigned char)(h & 255), b[15] = (unsigned char)(h >> 8);
+    b[16] = 24;
+}
+
+static void put_le(unsigned char *p, unsigned v, int n)
+{
+    for (int i = 0; i < n; ++i) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Refused by name, declared size and reason; NULL check plus message. */
+static void expect_bomb(const unsigned char *buf, size_t len, const char *name, const char *size)
+{
+    dn_clear_error();
+    double t0 = seconds_now();
+    image *im = decode_image_memory(buf, len, name, 0, 0, 0, NULL, NULL);
+    double took = seconds_now() - t0;
+    CHECK_MSG(im == NULL, "%s: decoded as %d x %d", name, im ? im->w : 0, im ? im->h : 0);
+    const char *e = dn_last_error();
+    CHECK_MSG(strstr(e, name) && strstr(e, size) && strstr(e, "declares"), "%s: %s", name, e);
+    CHECK_MSG(took < 0.1, "%s: %.3f s to refuse", name, took);
+    dn_clear_error();
+    free_image(im);
+}
+
+/* Image bombs: a header declaring far more pixels than the file can hold is
+ * refused before anything is allocated. The probe's 65-byte TGA declared
+ * 57616 x 768 (44 M pixels, under the 67 M pixel cap) and decoded to 650 MB
+ * of floats in 2.3 s, stb reading zeros past the end of the file. */
+TEST(image_header_declaring_more_than_the_file_holds_is_refused)
+{
+    unsigned char b[65];
+    tga_bomb(b, 2, 57616, 768);
+    const char *path = tmp_path("bomb.tga");
+    write_bytes(path, b, sizeof b);
+    dn_clear_error();
+    double t0 = seconds_now();
+    image *im = load_image(path);
+    double took = seconds_now() - t0;
+    CHECK_MSG(im == NULL, "decoded as %d x %d", im ? im->w : 0, im ? im->h : 0);
+    CHECK_MSG(error_names(path) && strstr(dn_last_error(), "57616 x 768") && strstr(dn_last_error(), "65 bytes"),
+              "%s", dn_last_error());
+    CHECK_MSG(took < 0.1, "%.3f s to refuse", took);
+    dn_clear_error();
+    free_image(im);
+    unlink(path);
+    /* RLE TGA: at most 128 pixels a packet of 2 bytes or more */
+    tga_bomb(b, 10, 57616, 768);
+    expect_bomb(b, sizeof b, "rle.tga", "57616 x 768");
+
+    /* BMP, 24 bits, 8000 x 4000 in 70 bytes */
+    unsigned char bmp[70] = {'B', 'M'};
+    put_le(bmp + 2, sizeof bmp, 4), put_le(bmp + 10, 54, 4), put_le(bmp + 14, 40, 4);
+    put_le(bmp + 18, 8000, 4), put_le(bmp + 22, 4000, 4), put_le(bmp + 26, 1, 2), put_le(bmp + 28, 24, 2);
+    expect_bomb(bmp, sizeof bmp, "bomb.bmp", "8000 x 4000");
+    /* PGM */
+    static const char pgm[] = "P5\n8000 4000\n255\n0123456789abcdef";
+    expect_bomb((const unsigned char *)pgm, sizeof pgm - 1, "bomb.pgm", "8000 x 4000");
+    /* PNG: signature and IHDR (8-bit RGB), no image data */
+    static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                                        0, 0, 0x1F, 0x40, 0, 0, 0x0F, 0xA0, 8, 2, 0, 0, 0, 0, 0, 0, 0};
+    expect_bomb(png, sizeof png, "bomb.png", "8000 x 4000");
+    /* GIF: an 8000 x 4000 canvas (stb allocates all of it) around a 1 x 1 frame */
+    static const unsigned char gif[] = {'G', 'I', 'F', '8', '9', 'a', 0x40, 0x1F, 0xA0, 0x0F, 0x80, 0, 0, 255, 255,
+                                        255, 0, 0, 0, 0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0, 0x3B};
+    expect_bomb(gif, sizeof gif, "bomb.gif", "8000 x 4000");
+    /* JPEG: a real 16 x 16 one whose frame header now says 8000 x 4000 */
+    image *small = gradient(16, 16);
+    size_t len = 0;
+    unsigned char *jpg = encode_image_jpg(small, 90, &len);
+    int patched = 0;
+    for (size_t i = 0; jpg && i + 8 < len && !patched; ++i)
+        if (jpg[i] == 0xFF && jpg[i + 1] == 0xC0) {
+            jpg[i + 5] = 0x0F, jpg[i + 6] = 0xA0, jpg[i + 7] = 0x1F, jpg[i + 8] = 0x40;
+            patched = 1;
+        }
+    CHECK(patched);
+    if (patched) expect_bomb(jpg, len, "bomb.jpg", "8000 x 4000");
+    free(jpg);
+    free_image(small);
+}
+
+static void write_px(const char *path, const char *head, const unsigned char *px, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    CHECK(fp != NULL);
+    if (!fp) return;
+    fputs(head, fp);
+    CHECK(fwrite(px, 1, n, fp) == n);
+    fclose(fp);
+}
+
+/* Every format still loads, at its size and colours: 2 x 1 pixels, red and
+ * green (grey formats: 0.2 and 0.8), and large images of one colour, whose
+ * files are as small as their formats make them. */
+TEST(image_every_format_loads)
+{
+    const unsigned char rgb[6] = {255, 0, 0, 0, 255, 0}, grey[2] = {51, 204};
+    const float hdr[6] = {1, 0, 0, 0, 1, 0};
+    const char *names[] = {"a.bmp", "a.tga", "rle.tga", "a.ppm", "a.pgm", "a.gif", "a.psd", "a.hdr"};
+    enum { N = 8 };
+    char paths[N][128];
+    for (int i = 0; i < N; ++i) snprintf(paths[i], sizeof paths[i], "%s", tmp_path(names[i]));
+    CHECK(stbi_write_bmp(paths[0], 2, 1, 3, rgb));
+    stbi_write_tga_with_rle = 0;
+    CHECK(stbi_write_tga(paths[1], 2, 1, 3, rgb));
+    stbi_write_tga_with_rle = 1;
+    CHECK(stbi_write_tga(paths[2], 2, 1, 3, rgb));
+    write_px(paths[3], "P6\n2 1\n255\n", rgb, 6);
+    write_px(paths[4], "P5\n2 1\n255\n", grey, 2);
+    /* GIF89a, 1 x 1, global colours white and black, LZW: clear, 0, end */
+    static const unsigned char gif[] = {'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0x80, 0, 0, 255, 255, 255,
+                                        0, 0, 0, 0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0, 0x3B};
+    write_bytes(paths[5], gif, sizeof gif);
+    /* PSD: 3 channels, 1 x 2, 8 bits, RGB, no sections, raw planes */
+    unsigned char psd[26 + 12 + 2 + 6] = {'8', 'B', 'P', 'S', 0, 1, 0, 0, 0, 0, 0, 0, 0, 3,
+                                          0, 0, 0, 1, 0, 0, 0, 2, 0, 8, 0, 3};
+    const unsigned char planes[6] = {255, 0, 0, 255, 0, 0};
+    memcpy(psd + 40, planes, 6);
+    write_bytes(paths[6], psd, sizeof psd);
+    CHECK(stbi_write_hdr(paths[7], 2, 1, 3, hdr));
+    for (int i = 0; i < N; ++i) {
+        dn_clear_error();
+        image *im = load_image(paths[i]);
+        CHECK_MSG(im != NULL, "%s: %s", names[i], dn_last_error());
+        if (!im) continue;
+        if (i == 5) {
+            CHECK(im->w == 1 && im->h == 1 && im->data[0] == 1 && im->data[2] == 1);
+        } else if (i == 4) {
+            CHECK_NEAR(im->data[0], 0.2, 1e-6);
+            CHECK_NEAR(im->data[3], 0.8, 1e-6);   /* green plane, pixel 1 */
+        } else {
+            CHECK_MSG(im->w == 2 && im->h == 1, "%s: %d x %d", names[i], im->w, im->h);
+            /* red then green; HDR through stb's gamma, still 0 and 1 */
+            CHECK_MSG(im->data[0] == 1 && im->data[1] == 0 && im->data[2] == 0 && im->data[3] == 1 &&
+                          im->data[4] == 0 && im->data[5] == 0,
+                      "%s: %g %g / %g %g / %g %g", names[i], im->data[0], im->data[1], im->data[2], im->data[3],
+                      im->data[4], im->data[5]);
+        }
+        free_image(im);
+        unlink(paths[i]);
+    }
+
+    /* one colour, 2000 x 2000 as PNG (about 8 KB) and JPEG, 1000 x 1000 as
+     * RLE TGA and HDR: under the bounds for their formats */
+    image *flat = make_image_fill(2000, 2000, 3, 0.4f);
+    const char *pp = tmp_path("flat.png"), *jp = tmp_path("flat.jpg");
+    CHECK(save_image(flat, pp) == 0 && save_image(flat, jp) == 0);
+    free_image(flat);
+    unsigned char *px = malloc(1000 * 1000 * 3);
+    float *fx = malloc(sizeof(float) * 1000 * 1000 * 3);
+    for (int i = 0; i < 1000 * 1000 * 3; ++i) px[i] = 100, fx[i] = 0.5f;
+    const char *tp = tmp_path("flat.tga"), *hp = tmp_path("flat.hdr");
+    CHECK(stbi_write_tga(tp, 1000, 1000, 3, px) && stbi_write_hdr(hp, 1000, 1000, 3, fx));
+    free(px);
+    free(fx);
+    const char *big[] = {pp, jp, tp, hp};
+    for (int i = 0; i < 4; ++i) {
+        dn_clear_error();
+        image *im = load_image(big[i]);
+        CHECK_MSG(im && im->w == (i < 2 ? 2000 : 1000), "%s: %s", big[i], dn_last_error());
+        free_image(im);
+        unlink(big[i]);
+    }
+}
+
 /* Every prefix and many single-byte corruptions of a JPEG either decode to
  * the right size or fail with a message; none may crash (run under ASan). */
 TEST(image_damaged_jpegs_never_crash)
@@ -261,6 +443,41 @@ TEST(image_damaged_jpegs_never_crash)
     CHECK_MSG(refused > (int)((len + 6) / 7) + 50, "only %d refused", refused);
     free(bad);
     free(good);
+    free_image(im);
+}
+
+/* Files fuzzing found that made stb read or allocate far past the file:
+ * refused with a message naming the file, before stb sees them. */
+TEST(image_inputs_that_trip_stb_are_refused_before_decoding)
+{
+    /* 16-bit PGM whose data is short: stb over-read its buffer */
+    static const unsigned char pgm16[] = "P5\n5 1#F&\0\xf6\xff\xda \n655#F&\0\xc0";
+    /* an IDAT chunk declaring ~940 MB in a 64-byte PNG: stb grew towards it */
+    unsigned char png[64] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x08\0\0\0\x05\x08\0\0\0\0\x5d\xfa\xf2\x89"
+                            "\x38\x00\x00\x00IDATx\x9c\x01\x2d\x4a\x6f";
+    image *im = gradient(16, 8);
+    size_t n;
+    unsigned char *jpg = encode_image_jpg(im, 90, &n);
+    /* a JPEG behind fill bytes: stb's own JPEG decoder used unset tables */
+    unsigned char *filled = malloc(n + 4);
+    memset(filled, 0xFF, 4);
+    memcpy(filled + 4, jpg, n);
+    struct { const unsigned char *b; size_t n; const char *name, *why; } cases[] = {
+        {pgm16, sizeof pgm16 - 1, "a.pgm", "16-bit PNM"},
+        {png, sizeof png, "b.png", "declares"},
+        {filled, n + 4, "c.jpg", "c.jpg"},
+    };
+    for (int i = 0; i < 3; ++i) {
+        dn_clear_error();
+        image *d = decode_image_memory(cases[i].b, cases[i].n, cases[i].name, 0, 0, 0, NULL, NULL);
+        CHECK_MSG(d == NULL, "%s decoded", cases[i].name);
+        CHECK_MSG(strstr(dn_last_error(), cases[i].name) && strstr(dn_last_error(), cases[i].why), "%s",
+                  dn_last_error());
+        free_image(d);
+    }
+    dn_clear_error();
+    free(filled);
+    free(jpg);
     free_image(im);
 }
 

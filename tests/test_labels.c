@@ -131,6 +131,39 @@ TEST(labels_parse_skips_bad_lines_with_one_warning)
     remove_tree(dir);
 }
 
+/* A NUL byte (a binary or damaged file) makes its line a bad line; the
+ * lines after it still count (read as a C string they were all dropped). */
+TEST(labels_nul_byte_is_a_bad_line_and_later_lines_still_count)
+{
+    char dir[64];
+    if (make_temp_dir(dir)) return;
+    const char *path = join(dir, "nul.txt");
+    static const char text[] = "0 0.5 0.5 0.2 0.2\n"    /* 1: good */
+                               "1 0.5\0 0.5 0.2 0.2\n"  /* 2: NUL inside */
+                               "2 0.5 0.5 0.2 0.2\n"     /* 3: good */
+                               "\0\n"                    /* 4: a lone NUL */
+                               "1 0.25 0.5 0.2 0.2";     /* 5: good, no final newline */
+    FILE *fp = fopen(path, "wb");
+    CHECK(fp && fwrite(text, 1, sizeof text - 1, fp) == sizeof text - 1);
+    if (fp) fclose(fp);
+    box_label *b = NULL;
+    unsigned flags = 0;
+    capture_begin();
+    int n = read_labels(path, 3, &b, &flags, 1);
+    char *err = capture_end();
+    CHECK_MSG(n == 3, "%d boxes", n);
+    CHECK(flags == LABELS_BAD_LINES);
+    if (n == 3) CHECK(b[0].id == 0 && b[1].id == 2 && b[2].id == 1 && fabsf(b[2].b.x - 0.25f) < 1e-6f);
+    char want[600];
+    snprintf(want, sizeof want, "%s:2: ", path);
+    CHECK_MSG(count_in(err, "warning:") == 1 && strstr(err, want) && strstr(err, "NUL") &&
+                  strstr(err, "2 bad lines"),
+              "stderr: %s", err);
+    free(err);
+    free(b);
+    remove_tree(dir);
+}
+
 TEST(labels_missing_or_empty_file)
 {
     box_label *b = (box_label *)1;

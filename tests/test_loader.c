@@ -342,6 +342,52 @@ TEST(loader_skips_corrupt_and_missing_images)
     remove_tree(dir);
 }
 
+/* A label file with more boxes than a truth slot holds (DN_MAX_BOXES): the
+ * first DN_MAX_BOXES are kept and the file is named once, not at every load
+ * of the image (here six loads over six epochs). */
+TEST(loader_warns_once_per_file_with_more_than_max_boxes)
+{
+    char dir[64], paths[1][512], *ptrs[1];
+    if (make_temp_dir(dir)) return;
+    mkdir(join(dir, "images"), 0755);
+    mkdir(join(dir, "labels"), 0755);
+    snprintf(paths[0], 512, "%s", join(dir, "images/many.png"));
+    image *im0 = make_image_fill(64, 64, 3, 0.3f);
+    CHECK(save_image(im0, paths[0]) == 0);
+    free_image(im0);
+    /* 130 boxes of 0.08 x 0.05 on a 10-column grid: each at least 1.6 px at 32 x 32 */
+    enum { N = 130 };
+    char *text = calloc(N, 64), *p = text;
+    for (int i = 0; i < N; ++i)
+        p += sprintf(p, "%d %.3f %.3f 0.08 0.05\n", i % 3, 0.05 + (i % 10) * 0.1, 0.05 + (i / 10) * 0.07);
+    char label[512];
+    snprintf(label, sizeof label, "%s", join(dir, "labels/many.txt"));
+    write_text(label, text);
+    free(text);
+
+    loader_config c = config(paths, ptrs, 1, 32, 32, 2);
+    float *im = calloc(2 * 3 * 32 * 32, sizeof(float)), *truth = calloc(2 * DN_MAX_BOXES * 5, sizeof(float));
+    capture_begin();
+    loader *L = loader_open(&c);
+    for (int b = 0; L && b < 3; ++b) CHECK(loader_next(L, im, truth, NULL) == 2);
+    loader_close(L);
+    char *err = capture_end();
+    CHECK_MSG(L != NULL, "%s", dn_last_error());
+    /* every slot filled, in file order: the last kept box is line 100 */
+    int filled = 0;
+    for (int k = 0; k < DN_MAX_BOXES; ++k) filled += truth[k * 5 + 2] > 0;
+    CHECK_MSG(filled == DN_MAX_BOXES, "%d boxes in the truth", filled);
+    CHECK_NEAR(truth[99 * 5 + 0], 0.95, 1e-3);
+    CHECK_NEAR(truth[99 * 5 + 1], 0.68, 1e-3);
+    CHECK_MSG(count_in(err, "warning:") == 1 && count_in(err, label) == 1 && strstr(err, "130 boxes") &&
+                  strstr(err, "first 100"),
+              "stderr: %s", err);
+    free(err);
+    free(im);
+    free(truth);
+    remove_tree(dir);
+}
+
 TEST(loader_close_while_workers_are_busy)
 {
     char dir[64], paths[N_SCENES][512], *ptrs[N_SCENES];

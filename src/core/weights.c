@@ -1,8 +1,8 @@
 /* weights.c: darknet's .weights format (little-endian).
  * Header: int32 major, minor, revision; then `seen` as uint64 when
  * major*10+minor >= 2, else uint32. Then each layer's stored tensors in order
- * (see l->stored). Saving writes a temporary file, fsyncs and renames it, so a
- * crash leaves the previous file intact. */
+ * (see l->stored). Saving goes through atomic_file.h, so a crash or a full
+ * disk leaves the previous file intact. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "errors.h"
 #include "network.h"
 
@@ -38,6 +39,10 @@ int load_weights_held(network *net, const char *path, int n_layers, int *held_ou
     if (fstat(fileno(fp), &st)) {
         fclose(fp);
         return dn_error("cannot stat weights file %s: %s", path, strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        fclose(fp);
+        return dn_error("weights file %s is %s, not a file", path, S_ISDIR(st.st_mode) ? "a directory" : "special");
     }
     size_t size = (size_t)st.st_size;
     int32_t ver[3];
@@ -137,30 +142,31 @@ static int write_all(FILE *fp, const network *net, int n_layers)
 
 int save_weights_upto(const network *net, const char *path, int n_layers)
 {
-    n_layers = clamp_layers(net, n_layers);
-    size_t len = strlen(path);
-    char *tmp = dn_calloc(len + 16, 1);
-    if (!tmp) return -1;
-    snprintf(tmp, len + 16, "%s.tmp%d", path, (int)getpid());
-    FILE *fp = fopen(tmp, "wb");
-    if (!fp) {
-        dn_error("cannot write %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return -1;
+    atomic_file a;
+    if (atomic_file_open(&a, path)) return -1;
+    if (write_all(a.fp, net, clamp_layers(net, n_layers))) {
+        int err = errno;
+        atomic_file_abort(&a);
+        return dn_error("cannot save weights to %s: %s", path, strerror(err ? err : EIO));
     }
-    int bad = write_all(fp, net, n_layers);
-    bad = bad || fflush(fp) || fsync(fileno(fp));
-    int saved_errno = errno;
-    bad = fclose(fp) || bad;
-    if (bad || rename(tmp, path)) {
-        if (!bad) saved_errno = errno;
-        unlink(tmp);
-        dn_error("cannot save weights to %s: %s", path, strerror(saved_errno));
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    return atomic_file_commit(&a);
 }
 
 int save_weights(const network *net, const char *path) { return save_weights_upto(net, path, -1); }
+
+int copy_weights(network *dst, const network *src)
+{
+    int same = dst->n == src->n;
+    for (int i = 0; same && i < src->n; ++i) {
+        const layer *a = &src->layers[i], *b = &dst->layers[i];
+        same = a->n_stored == b->n_stored;
+        for (int t = 0; same && t < a->n_stored; ++t) same = a->stored_n[t] == b->stored_n[t];
+    }
+    if (!same) return dn_error("copy_weights: %s and %s store different tensors", src->cfg_path, dst->cfg_path);
+    for (int i = 0; i < src->n; ++i)
+        for (int t = 0; t < src->layers[i].n_stored; ++t)
+            memcpy(dst->layers[i].stored[t], src->layers[i].stored[t], sizeof(float) * src->layers[i].stored_n[t]);
+    dst->seen = src->seen;
+    dst->iteration = src->iteration;
+    return 0;
+}

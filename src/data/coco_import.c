@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "coco_json.h"
 #include "errors.h"
 #include "files.h"
@@ -103,10 +104,10 @@ static int write_labels(const coco_dataset *ds, const int *class_ids, const char
 static int link_images(const coco_dataset *ds, const char *image_dir, const char *link_dir,
                        const char *list_path)
 {
-    text_buf b = {0};
-    int status = append(&b, "");
     char abs_images[PATH_MAX];
     if (!realpath(image_dir, abs_images)) return dn_error("image directory %s: %s", image_dir, strerror(errno));
+    text_buf b = {0};
+    int status = append(&b, "");
     for (int i = 0; i < ds->n_images && !status; ++i) {
         char target[2 * PATH_MAX + 8], link[2 * PATH_MAX + 8];
         snprintf(target, sizeof target, "%s/%s", abs_images, ds->images[i].file_name);

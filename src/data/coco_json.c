@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic_file.h"
 #include "errors.h"
 #include "json_stream.h"
 
@@ -423,37 +424,19 @@ int coco_save_results(const char *path, const coco_det *dets, int n)
             return dn_error("%s: detection %d (image %lld) has a bbox or score that is not a finite number", path, j,
                             d->image_id);
     }
-    size_t plen = strlen(path);
-    char *tmp = dn_calloc(plen + 5, 1);
-    if (!tmp) return -1;
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        dn_error("%s: cannot create: %s", tmp, strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    fputs("[", f);
+    atomic_file a;
+    if (atomic_file_open(&a, path)) return -1;
+    fputs("[", a.fp);
     for (int j = 0; j < n; ++j) {
         const coco_det *d = &dets[j];
         char v[5][32];
         for (int q = 0; q < 4; ++q) format_double(v[q], sizeof v[q], d->bbox[q]);
         format_double(v[4], sizeof v[4], d->score);
-        fprintf(f, "%s\n{\"image_id\": %lld, \"category_id\": %d, \"bbox\": [%s, %s, %s, %s], \"score\": %s}",
+        fprintf(a.fp, "%s\n{\"image_id\": %lld, \"category_id\": %d, \"bbox\": [%s, %s, %s, %s], \"score\": %s}",
                 j ? "," : "", d->image_id, d->category_id, v[0], v[1], v[2], v[3], v[4]);
     }
-    fputs("\n]\n", f);
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path)) {
-        dn_error("%s: write failed: %s", bad ? tmp : path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    fputs("\n]\n", a.fp);
+    return atomic_file_commit(&a);
 }
 
 int coco_evaluate_dataset(const coco_dataset *ds, const coco_det *dets, int n, coco_eval_result *out)

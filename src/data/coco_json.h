@@ -41,7 +41,7 @@ void coco_free_instances(coco_dataset *ds);
 int coco_load_results(const char *path, const coco_dataset *ds, coco_det **dets, int *n, int *n_unknown_cat);
 
 /* Writes dets as a results JSON, each number in the fewest digits that read
- * back to the same double. Written to PATH.tmp and renamed. Returns 0 or -1. */
+ * back to the same double. Saved atomically (atomic_file.h). Returns 0 or -1. */
 int coco_save_results(const char *path, const coco_det *dets, int n);
 
 /* COCO evaluation of dets over every image and category of ds. */

@@ -33,9 +33,6 @@ int save_image_png(const image *im, const char *path);
 int save_image_jpg(const image *im, const char *path, int quality);   /* quality 1..100 */
 /* JPEG-encodes into a malloc'ed buffer (*len bytes); NULL on failure. */
 unsigned char *encode_image_jpg(const image *im, int quality, size_t *len);
-/* Writes len bytes to `path` through a temporary file in the same directory
- * and a rename, so readers never see a half-written file. Returns 0 or -1. */
-int write_file_atomic(const char *path, const void *data, size_t len);
 
 /* ---- image_ops.c ---- */
 

@@ -15,6 +15,7 @@
 #include <turbojpeg.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "errors.h"
 #include "image.h"
 #include "stb_image.h"
@@ -103,6 +104,85 @@ static int jpeg_complete(const unsigned char *buf, size_t len)
     return 0;
 }
 
+/* ---- declared size against file size ----
+ *
+ * A corrupt header can declare an image far larger than its file: stb reads
+ * zeros past the end, so a 65-byte TGA declaring 57616 x 768 decoded to
+ * 650 MB. Before decoding, the declared pixels are checked against the most
+ * a file of this format and length can hold: 1 byte (or bit) a pixel for
+ * uncompressed formats, and the largest expansion of the format's coding
+ * for compressed ones. Real files stay far below these bounds (a one-colour
+ * 2000 x 2000 PNG from stb: about 50 pixels a byte). */
+typedef struct {
+    const char *format;
+    double per_byte;   /* most pixels a byte of the file can hold; 0: no bound */
+    const char *why;
+} size_bound;
+
+static int starts(const unsigned char *b, size_t len, const char *magic, size_t n)
+{
+    return len >= n && !memcmp(b, magic, n);
+}
+
+/* Whether a JPEG is arithmetic-coded: its frame header is SOF9-11 or
+ * SOF13-15. Walks the marker segments up to the first scan. */
+static int jpeg_arithmetic(const unsigned char *b, size_t len)
+{
+    for (size_t i = 2; i + 4 <= len && b[i] == 0xFF;) {
+        int m = b[i + 1];
+        if (m == 0xFF) { /* fill byte */
+            ++i;
+            continue;
+        }
+        if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) return m >= 0xC9;
+        if (m == 0xDA) break;
+        i += 2 + ((size_t)b[i + 2] << 8 | b[i + 3]);
+    }
+    return 0;
+}
+
+/* The formats stbi_info tries, in its order; TGA, which has no magic
+ * number, is what is left. */
+static size_bound bound_of(const unsigned char *b, size_t len)
+{
+    if (len >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
+        return jpeg_arithmetic(b, len)
+                   ? (size_bound){"JPEG", 0, "arithmetic coding has no useful bound"}
+                   : (size_bound){"JPEG", 512, "Huffman coding takes at least 1 bit per 8 x 8 block"};
+    if (starts(b, len, "\x89PNG", 4))
+        return (size_bound){"PNG", 8 * 1032.0, "deflate expands at most 1032:1, and a pixel takes 1 bit or more"};
+    if (starts(b, len, "GIF8", 4))
+        return (size_bound){"GIF", 4096 / 1.5, "a 12-bit LZW code stands for at most 4096 pixels; "
+                                               "the whole canvas counts"};
+    if (starts(b, len, "BM", 2))
+        return (size_bound){"BMP", 8, "uncompressed (stb reads no RLE BMP), 1 bit a pixel or more"};
+    if (starts(b, len, "8BPS", 4)) return (size_bound){"PSD", 64, "PackBits: 2 bytes for at most 128 pixels"};
+    if (starts(b, len, "\x53\x80\xF6\x34", 4))
+        return (size_bound){"PIC", 16384, "a run: 4 bytes for at most 65535 pixels"};
+    if (len >= 2 && b[0] == 'P' && (b[1] == '5' || b[1] == '6'))
+        return (size_bound){"PNM", 1, "uncompressed, 1 byte a pixel or more"};
+    if (starts(b, len, "#?RADIANCE", 10) || starts(b, len, "#?RGBE", 6))
+        return (size_bound){"HDR", 32, "a run: 8 bytes for at most 127 pixels"};
+    if (len >= 3 && (b[2] & 8)) return (size_bound){"TGA", 64, "RLE: 2 bytes for at most 128 pixels"};
+    return (size_bound){"TGA", 1, "uncompressed, 1 byte a pixel or more"};
+}
+
+/* 0 when a file of len bytes can hold the w x h its header declares; else
+ * an error naming the file, the size and the reason. */
+static int check_declared_size(const unsigned char *buf, size_t len, const char *name, int w, int h)
+{
+    size_bound b = bound_of(buf, len);
+    double pixels = (double)w * h;
+    if (w <= 0 || h <= 0 || pixels > MAX_PIXELS)
+        return dn_error("%s: the %s header declares %d x %d pixels, beyond the %lld pixels allowed", name, b.format, w,
+                        h, MAX_PIXELS);
+    if (b.per_byte > 0 && pixels > b.per_byte * (double)len)
+        return dn_error("%s: the %s header declares %d x %d pixels, more than a file of %zu bytes can hold (%s): "
+                        "a corrupt or truncated file",
+                        name, b.format, w, h, len, b.why);
+    return 0;
+}
+
 static image *decode_jpeg(const unsigned char *buf, size_t len, const char *name, int want_w, int want_h,
                           int fit_inside, int *src_w, int *src_h)
 {
@@ -118,10 +198,7 @@ static image *decode_jpeg(const unsigned char *buf, size_t len, const char *name
         dn_error("%s: corrupt JPEG header: %s", name, tjGetErrorStr2(tj));
         goto done;
     }
-    if (w <= 0 || h <= 0 || (long long)w * h > MAX_PIXELS) {
-        dn_error("%s: JPEG of %d x %d pixels is too large", name, w, h);
-        goto done;
-    }
+    if (check_declared_size(buf, len, name, w, h)) goto done;
     if (src_w) *src_w = w;
     if (src_h) *src_h = h;
     tjscalingfactor f = {1, jpeg_denominator(w, h, want_w, want_h, fit_inside)};
@@ -150,6 +227,34 @@ done:
     return im;
 }
 
+/* Each PNG chunk must fit in the file: stb grows its buffer towards a
+ * chunk's declared length (up to 2 GB for a 114-byte file) before it finds
+ * the data missing. */
+static int check_png_chunks(const unsigned char *b, size_t len, const char *name)
+{
+    for (size_t at = 8; at + 8 <= len;) {
+        size_t n = (size_t)b[at] << 24 | (size_t)b[at + 1] << 16 | (size_t)b[at + 2] << 8 | b[at + 3];
+        if (n > len - at - 8)
+            return dn_error("%s: a PNG chunk (%.4s) declares %zu bytes but the file has %zu left: corrupt or truncated",
+                            name, (const char *)b + at + 4, n, len - at - 8);
+        if (!memcmp(b + at + 4, "IEND", 4)) break;
+        at += 12 + n;
+    }
+    return 0;
+}
+
+/* What stb must not see: structures that make it allocate or read far
+ * beyond the file (its 16-bit PNM reader over-reads on short files). */
+static int check_stb_input(const unsigned char *buf, size_t len, const char *name, int w, int h)
+{
+    if (check_declared_size(buf, len, name, w, h)) return -1;
+    const char *format = bound_of(buf, len).format;
+    if (!strcmp(format, "PNG")) return check_png_chunks(buf, len, name);
+    if (!strcmp(format, "PNM") && stbi_is_16_bit_from_memory(buf, (int)len))
+        return dn_error("%s: 16-bit PNM images are not supported (convert to 8 bits or PNG)", name);
+    return 0;
+}
+
 static image *decode_stb(const unsigned char *buf, size_t len, const char *name, int *src_w, int *src_h)
 {
     int w, h, n;
@@ -158,10 +263,7 @@ static image *decode_stb(const unsigned char *buf, size_t len, const char *name,
                  len > (size_t)0x7fffffff ? "too large" : stbi_failure_reason());
         return NULL;
     }
-    if (w <= 0 || h <= 0 || (long long)w * h > MAX_PIXELS) {
-        dn_error("%s: image of %d x %d pixels is too large", name, w, h);
-        return NULL;
-    }
+    if (check_stb_input(buf, len, name, w, h)) return NULL;
     unsigned char *px = stbi_load_from_memory(buf, (int)len, &w, &h, &n, 3);
     if (!px) {
         dn_error("%s: corrupt or truncated image: %s", name, stbi_failure_reason());
@@ -177,7 +279,9 @@ static image *decode_stb(const unsigned char *buf, size_t len, const char *name,
 image *decode_image_memory(const unsigned char *buf, size_t len, const char *name, int want_w, int want_h,
                            int fit_inside, int *src_w, int *src_h)
 {
-    if (len >= 3 && buf[0] == 0xFF && buf[1] == 0xD8 && buf[2] == 0xFF)
+    /* every JPEG goes to libjpeg-turbo, also one with fill bytes before its
+     * start marker: stb's own JPEG decoder reads tables it never set there */
+    if (len >= 1 && buf[0] == 0xFF)
         return decode_jpeg(buf, len, name, want_w, want_h, fit_inside, src_w, src_h);
     return decode_stb(buf, len, name, src_w, src_h);
 }
@@ -199,43 +303,6 @@ image *load_image_hint(const char *path, int want_w, int want_h, int fit_inside,
 image *load_image(const char *path) { return load_image_hint(path, 0, 0, 0, NULL, NULL); }
 
 /* ---- writing ---- */
-
-int write_file_atomic(const char *path, const void *data, size_t len)
-{
-    size_t n = strlen(path) + 16;
-    char *tmp = dn_calloc(n, 1);
-    if (!tmp) return -1;
-    snprintf(tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        dn_error("cannot write %s: %s", path, strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    const char *p = data;
-    size_t left = len;
-    int err = 0;
-    while (left) {
-        ssize_t k = write(fd, p, left);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) {
-            err = k < 0 ? errno : EIO;
-            break;
-        }
-        p += k;
-        left -= (size_t)k;
-    }
-    /* mkstemp makes the file private; give it the usual permissions */
-    if (!err && fchmod(fd, 0644)) err = errno;
-    if (close(fd) && !err) err = errno;
-    if (!err && rename(tmp, path)) err = errno;
-    if (err) {
-        dn_error("cannot write %s: %s", path, strerror(err));
-        unlink(tmp);
-    }
-    free(tmp);
-    return err ? -1 : 0;
-}
 
 /* HWC bytes, rounded and clamped; NULL for channel counts no format holds. */
 static unsigned char *to_bytes(const image *im, const char *name)

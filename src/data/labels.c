@@ -84,9 +84,10 @@ int find_label_file(const char *image_path, char *out, size_t size)
 
 /* ---- parsing ---- */
 
-/* The whole file (NUL-terminated), or NULL when it cannot be read. Label
- * files are small; a huge one is refused rather than read. */
-static char *slurp(const char *path, const char **why)
+/* The whole file (NUL-terminated, its length in *len: it may hold NUL
+ * bytes of its own), or NULL when it cannot be read. Label files are small;
+ * a huge one is refused rather than read. */
+static char *slurp(const char *path, size_t *len, const char **why)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) {
@@ -100,6 +101,7 @@ static char *slurp(const char *path, const char **why)
     else if ((buf = malloc((size_t)st.st_size + 1))) {
         size_t n = fread(buf, 1, (size_t)st.st_size, fp);
         buf[n] = 0;
+        *len = n;
     } else *why = "out of memory";
     fclose(fp);
     return buf;
@@ -155,7 +157,8 @@ int read_labels(const char *path, int classes, box_label **out, unsigned *flags,
     unsigned f = 0;
     *out = NULL;
     const char *why = NULL;
-    char *text = slurp(path, &why);
+    size_t len = 0;
+    char *text = slurp(path, &len, &why);
     if (!text) {
         if (warn && why) dn_warn("cannot read label file %s: %s; the image counts as having no objects", path, why);
         if (flags) *flags = LABELS_MISSING;
@@ -164,16 +167,19 @@ int read_labels(const char *path, int classes, box_label **out, unsigned *flags,
     box_label *boxes = NULL;
     int n = 0, cap = 0, lineno = 0, bad = 0, first_bad = 0, fail = 0;
     const char *first_why = NULL;
-    for (char *p = text; p && !fail;) {
-        char *line = p, *nl = strchr(p, '\n');
+    for (char *p = text, *end = text + len; p < end && !fail;) {
+        char *line = p, *nl = memchr(p, '\n', (size_t)(end - p));
         if (nl) *nl = 0;
-        p = nl ? nl + 1 : NULL;
+        p = nl ? nl + 1 : end;
         ++lineno;
+        /* a NUL byte (binary data, a damaged file) would end the line early
+         * and hide the rest of it: the whole line is bad */
+        int has_nul = memchr(line, 0, (size_t)(p - line) - (nl != NULL)) != NULL;
         const char *s = line;
         while (isspace((unsigned char)*s)) ++s;
-        if (!*s) continue;
+        if (!*s && !has_nul) continue;
         box_label b;
-        const char *reason = parse_line(line, classes, &b);
+        const char *reason = has_nul ? "a NUL byte (binary data?)" : parse_line(line, classes, &b);
         if (reason) {
             if (!bad++) {
                 first_bad = lineno;

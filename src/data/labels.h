@@ -35,8 +35,9 @@ enum { LABELS_MISSING = 1, LABELS_BAD_LINES = 2 };
 
 /* Reads a label file. Lines with the wrong number of fields, a field that is
  * not a number (the class: not an integer), a class outside [0, classes)
- * (classes <= 0: no upper bound), width or height <= 0, or a centre outside
- * [0,1] beyond LABEL_CENTRE_TOLERANCE are skipped; with warn=1 one warning
+ * (classes <= 0: no upper bound), width or height <= 0, a centre outside
+ * [0,1] beyond LABEL_CENTRE_TOLERANCE, or a NUL byte anywhere in them are
+ * skipped (the lines after them still count); with warn=1 one warning
  * per file names the file, the first bad line and the count. Boxes partly
  * outside the image are clipped to it. Blank lines are fine. A missing or
  * unreadable file is an image without objects (LABELS_MISSING in *flags).

@@ -174,6 +174,9 @@ static int load_labels(loader *L, int idx, box_label **out)
         L->stats.bad_label_files++;
         pthread_mutex_unlock(&L->lock);
     }
+    /* a truth slot holds DN_MAX_BOXES boxes; said once per file, not per epoch */
+    if (first && n > DN_MAX_BOXES)
+        locked_warn("%s: %d boxes; only the first %d that stay in the crop are used", path, n, DN_MAX_BOXES);
     return n < 0 ? 0 : n;
 }
 

@@ -12,7 +12,9 @@
  * the network size, a random horizontal flip, and hue/saturation/exposure
  * jitter. Boxes follow; those left under one pixel wide or high are dropped.
  * An image that is missing or corrupt is skipped with one warning and
- * replaced by another image of the list (chosen from the same seed).
+ * replaced by another image of the list (chosen from the same seed). Of a
+ * label file with more than DN_MAX_BOXES boxes, the first DN_MAX_BOXES that
+ * stay in the crop are used (one warning per file).
  *
  * Evaluation (eval=1): the list once, in order, letterboxed, no
  * augmentation; the last batch may be short.

@@ -228,7 +228,9 @@ static int scratch_reserve(scratch *s, size_t n_iou, size_t g)
 static int evaluate_image(const coco_gt *gts, const item *gk, int G, const coco_det *dets, const item *dk,
                           int D, unsigned char *state, size_t nd_total, size_t p0, long *npig, scratch *s)
 {
-    if (scratch_reserve(s, (size_t)D * G, (size_t)G)) return -1;
+    /* one element more, so that with no gt (G = 0) the buffers exist: the
+     * row pointers below would otherwise be NULL + 0, undefined in C */
+    if (scratch_reserve(s, (size_t)D * G + 1, (size_t)G + 1)) return -1;
     for (int d = 0; d < D; ++d)
         for (int g = 0; g < G; ++g) {
             const coco_gt *gt = &gts[gk[g].src];
