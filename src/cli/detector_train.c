@@ -3,7 +3,6 @@
  * and with -map evaluates mAP@0.5 on the valid list every -map_every
  * iterations (default: a tenth of the run, at least -backup_every) and at
  * the end, drawing it on the chart. */
-#include <limits.h>
 #include <stdio.h>
 
 #include "args.h"
@@ -16,16 +15,17 @@ typedef struct {
 } map_schedule;
 
 /* mAP@0.5 every map_every iterations and at the end, on its own schedule (not
- * only at backups): the current weights go through a temporary file into a
- * frozen copy of the network, so the training network is left as it is. */
+ * only at backups): the current weights are copied into a frozen copy of the
+ * network, so the training network is left as it is. */
 static void measure_map(train_session *t, int it, void *ctx)
 {
     const map_schedule *m = ctx;
     if (!m->with_map || (it % m->map_every && it != t->max_iter)) return;
-    char path[PATH_MAX + 300];
-    snprintf(path, sizeof path, "%s/%s_map.weights", t->backup, t->base);
-    network *frozen = save_weights(t->net, path) ? NULL : load_network_frozen(t->cfg, path);
-    remove(path);
+    network *frozen = load_network_frozen(t->cfg, NULL);
+    if (frozen && copy_weights(frozen, t->net)) {
+        free_network(frozen);
+        frozen = NULL;
+    }
     detector_eval_options o = {0.005f, 0.5, 0, t->threads};
     detector_eval e;
     if (!frozen || detector_evaluate(frozen, t->data, &o, &e)) {

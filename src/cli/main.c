@@ -1,4 +1,5 @@
 /* main.c: the `darknet` command: dispatches to a command family. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,6 +42,9 @@ static int wants_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* a file-size limit then fails the write (EFBIG, reported like a full
+     * disk, the last good file kept) instead of killing the process */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         print_overview(stderr);
         return 2;

@@ -13,11 +13,11 @@
 #include "progress.h"
 
 static volatile sig_atomic_t interrupted;
-static void on_interrupt(int sig) { interrupted = sig; }
 
 int train_session_save(train_session *t, const char *suffix)
 {
     char path[PATH_MAX + 300];
+    dn_clear_error(); /* the message printed is this save's */
     snprintf(path, sizeof path, "%s/%s_%s.weights", t->backup, t->base, suffix);
     if (save_weights(t->net, path)) {
         fprintf(stderr, "darknet %s: %s\n", t->cmd, dn_last_error());
@@ -38,7 +38,10 @@ int train_session_open(train_session *t, const char *cmd, const char *data_path,
     t->cfg = cfg;
     if (!(t->data = data_cfg_read(data_path))) return -1;
     if (!t->data->train) return dn_error("%s names no train= list", data_path);
-    if (!(t->net = load_network_seeded(cfg, weights, clear, seed))) return -1;
+    if (!(t->net = load_network_seeded(cfg, weights, clear, seed)) || network_check_trainable(t->net)) return -1;
+    int k = network_classes(t->net);
+    if (k && t->data->classes && k != t->data->classes)
+        return dn_error("%s says classes=%d but %s predicts %d", data_path, t->data->classes, cfg, k);
     const char *b = strrchr(cfg, '/');
     snprintf(t->base, sizeof t->base, "%s", t->name ? t->name : b ? b + 1 : cfg);
     char *dot = t->name ? NULL : strrchr(t->base, '.');
@@ -82,49 +85,93 @@ int train_session_loader_config(train_session *t, loader_config *lc, uint64_t se
     return 0;
 }
 
+/* Backups at iteration `it`: _last every backup_every, _ITER every ten of
+ * those. A failure is reported and training goes on: the next backup may
+ * work again (space freed on a full disk), and the final save is tried. */
+static void save_backups(train_session *t, int it, int backup_every)
+{
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, "%d", it);
+    int failed = train_session_save(t, "last") != 0;
+    if (it % (10 * backup_every) == 0) failed |= train_session_save(t, suffix) != 0;
+    t->failed_backups += failed;
+}
+
+/* A loss of exactly 0 for this many iterations from the start means nothing
+ * is learned: labels without objects, or a loss layer that does nothing. */
+enum { ZERO_LOSS_ITERATIONS = 10 };
+
+enum { GO_ON, STOP_LOADER_FAILED, STOP_NAN };
+
+/* One iteration: GO_ON, or why the run must stop. */
+static int train_one(train_session *t, loader *L, float *x, float *truth, progress *p, int *zero_run)
+{
+    if (loader_next(L, x, truth, NULL) < 0) {
+        fprintf(stderr, "darknet %s: %s\n", t->cmd, dn_last_error());
+        return STOP_LOADER_FAILED;
+    }
+    float loss = train_network_step(t->net, x, truth);
+    int it = network_iteration(t->net);
+    t->losses[it - 1] = loss;
+    progress_report(p, t->net, loss);
+    if (loss != loss) {
+        fprintf(stderr, "darknet %s: the loss is NaN at iteration %d; not saving it. "
+                        "Lower learning_rate or raise burn_in.\n", t->cmd, it);
+        return STOP_NAN;
+    }
+    *zero_run = loss == 0 && *zero_run >= 0 ? *zero_run + 1 : -1;
+    if (*zero_run == ZERO_LOSS_ITERATIONS)
+        fprintf(stderr, "darknet %s: warning: the loss has been exactly 0 for %d iterations: nothing is "
+                        "learned (do the labels hold objects? does every loss layer train?)\n", t->cmd, *zero_run);
+    return GO_ON;
+}
+
+/* The end of a run: the final weights, or _last when stopped early (a
+ * signal, a failed loader: the work so far is kept), and the exit code. A
+ * NaN loss saves nothing: the weights are NaN too. */
+static int finish_run(train_session *t, int stop)
+{
+    t->interrupted = interrupted != 0;
+    if (interrupted)
+        printf("interrupted by %s: saving before leaving\n", interrupted == SIGTERM ? "SIGTERM" : "SIGINT");
+    int rc = stop != GO_ON;
+    if (stop != STOP_NAN && train_session_save(t, rc || interrupted ? "last" : "final")) rc = 1;
+    if (t->failed_backups)
+        fprintf(stderr, "darknet %s: %d of the backups failed (see above)%s\n", t->cmd, t->failed_backups,
+                rc ? "" : "; the final weights are saved");
+    return rc;
+}
+
+static void on_stop_signal(int sig) { interrupted = sig; }
+
 int train_session_run(train_session *t, loader *L, int truth_floats, int backup_every)
 {
     int images = network_batch(t->net) * network_subdivisions(t->net);
     float *x = malloc(sizeof(float) * images * network_inputs(t->net));
     float *truth = malloc(sizeof(float) * images * truth_floats);
-    int rc = 1;
-    if (!x || !truth) goto done;
-    signal(SIGINT, on_interrupt);
+    if (!x || !truth) {
+        fprintf(stderr, "darknet %s: out of memory for a batch of %d images\n", t->cmd, images);
+        free(x);
+        free(truth);
+        return 1;
+    }
+    /* Ctrl-C, and SIGTERM from timeouts, docker stop and batch schedulers */
+    signal(SIGINT, on_stop_signal);
+    signal(SIGTERM, on_stop_signal);
     printf("training %s on %s from iteration %d to %d, %d images per iteration\n", t->cfg, t->data->train,
            network_iteration(t->net), t->max_iter, images);
     progress p;
     progress_start(&p, t->net);
     p.max_iter = t->max_iter;
-    rc = 0;
-    while (network_iteration(t->net) < t->max_iter && !interrupted) {
-        if (loader_next(L, x, truth, NULL) < 0) {
-            rc = 1;
-            break;
-        }
-        float loss = train_network_step(t->net, x, truth);
+    int stop = GO_ON, zero_run = 0;
+    while (stop == GO_ON && network_iteration(t->net) < t->max_iter && !interrupted) {
+        stop = train_one(t, L, x, truth, &p, &zero_run);
         int it = network_iteration(t->net);
-        t->losses[it - 1] = loss;
-        progress_report(&p, t->net, loss);
-        if (loss != loss) {
-            fprintf(stderr, "darknet %s: the loss is NaN at iteration %d; not saving it. "
-                            "Lower learning_rate or raise burn_in.\n", t->cmd, it);
-            rc = 1;
-            break;
-        }
-        if (it % backup_every == 0 || it == t->max_iter) {
-            char suffix[32];
-            snprintf(suffix, sizeof suffix, "%d", it);
-            if (train_session_save(t, "last") || (it % (10 * backup_every) == 0 && train_session_save(t, suffix)))
-                rc = 1;
-        }
+        if (stop != GO_ON) break;
+        if (it % backup_every == 0 || it == t->max_iter) save_backups(t, it, backup_every);
         if (t->on_iteration) t->on_iteration(t, it, t->ctx);
     }
-    t->interrupted = interrupted != 0;
-    if (interrupted) printf("interrupted: saving before leaving\n");
-    if (!rc || interrupted) rc = train_session_save(t, interrupted ? "last" : "final") ? 1 : rc;
-done:
-    if (rc && dn_last_error()[0]) fprintf(stderr, "darknet %s: %s\n", t->cmd, dn_last_error());
     free(x);
     free(truth);
-    return rc;
+    return finish_run(t, stop);
 }

@@ -2,7 +2,7 @@
  * .data and network, backups (CFG_last.weights every N iterations,
  * CFG_ITER.weights every ten of those, CFG_final.weights at the end) with the
  * chart in the backup= directory, the loop with its progress line and NaN
- * check, and saving on Ctrl-C. Resuming from a backup continues its
+ * check, and saving on Ctrl-C or SIGTERM. Resuming from a backup continues its
  * schedule (the iteration comes from the file's `seen`); -clear starts anew. */
 #ifndef DN_TRAIN_SESSION_H
 #define DN_TRAIN_SESSION_H
@@ -30,7 +30,8 @@ struct train_session {
     /* called after every iteration, after its backups if any (may be NULL) */
     void (*on_iteration)(train_session *t, int iteration, void *ctx);
     void *ctx;
-    int interrupted;         /* train_session_run stopped on Ctrl-C */
+    int interrupted;         /* train_session_run stopped on Ctrl-C or SIGTERM */
+    int failed_backups;      /* backups that could not be written (the run went on) */
     /* Optional, set before train_session_open (zero: the defaults): */
     const char *out_dir;     /* backups and chart here, not in the .data's backup= */
     const char *name;        /* the file names' base instead of the cfg's name */
@@ -53,8 +54,11 @@ int train_session_loader_config(train_session *t, loader_config *lc, uint64_t se
 int train_session_save(train_session *t, const char *suffix);
 
 /* Trains on L's batches (truth_floats per image) to max_batches (or
- * t->iters), backing up every backup_every iterations, until done, a NaN loss
- * or Ctrl-C (which saves _last and sets t->interrupted). Returns the exit code. */
+ * t->iters), backing up every backup_every iterations, until done (saves
+ * _final), a NaN loss (saves nothing), a loader failure, Ctrl-C or SIGTERM
+ * (save _last; the signals set t->interrupted). A failed backup is reported
+ * and retried at the next one. Returns the exit code: 0 when the last save
+ * worked and the run was not stopped by a failure. */
 int train_session_run(train_session *t, loader *L, int truth_floats, int backup_every);
 
 #endif
