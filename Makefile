@@ -64,7 +64,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o) $(CPP_SRC:%.
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test demo demo-classify demo-distill bench clean
+.PHONY: all deps test demo demo-classify demo-distill bench clean fuzz fuzz-build
 all: darknet $(BUILD)/libdarknet.a $(BUILD)/libdarknet.so
 
 $(BUILD)/%.o: %.c
@@ -124,7 +124,41 @@ demo-distill: deps darknet
 bench: deps darknet
 	@scripts/bench_resnet18.sh
 
-clean:
-	rm -rf build build-sanitize build-opencv build-sanitize-opencv darknet
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), built by clang with AddressSanitizer and
+# UndefinedBehaviorSanitizer into build-fuzz/ (the library without OpenBLAS, and stb_image
+# compiled in so that it is instrumented too). `make fuzz` makes the seed corpora and runs each
+# harness for FUZZ_SECONDS (FUZZ_ONLY=NAME: just fuzz_NAME); see README, "Fuzzing".
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_ONLY    ?=
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -pthread $(INCLUDES) -MMD -MP -O1 -g \
+                $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/tests/fuzz/stb_image_impl.o
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OBJ     := $(FUZZ_BIN:$(FUZZ_BUILD)/%=$(FUZZ_BUILD)/tests/fuzz/%.o)
+.SECONDARY: $(FUZZ_OBJ)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+# third-party code: AddressSanitizer only (stb's harmless undefined behaviour, such as NULL + 0,
+# would stop every run)
+$(FUZZ_BUILD)/tests/fuzz/stb_image_impl.o: FUZZ_CFLAGS += -w -fno-sanitize=undefined
+$(FUZZ_BUILD)/libdarknet.a: $(FUZZ_LIB_OBJ)
+	ar rcs $@ $^
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libdarknet.a
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@ -lstb -lturbojpeg -lcjson -lm -pthread
+
+fuzz-build: $(FUZZ_BIN)
+fuzz: deps
+	@scripts/install_fuzz_deps.sh
+	@$(MAKE) --no-print-directory $(BUILD)/darknet fuzz-build
+	@DARKNET=$(BUILD)/darknet FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		scripts/fuzz.sh $(addprefix fuzz_,$(FUZZ_ONLY))
+
+clean:
+	rm -rf build build-sanitize build-opencv build-sanitize-opencv build-fuzz darknet
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
