@@ -90,6 +90,10 @@ int network_classes(const network *net);
 void network_reset_schedule(network *net);    /* seen = iteration = 0, as load_network's clear */
 float network_current_lr(const network *net);
 int network_max_batches(const network *net);
+/* Stretches or shrinks the cfg's learning-rate schedule to max_batches
+ * iterations (burn-in and steps in proportion), so that a shorter run
+ * decays like the full one instead of stopping before its steps. 0 or -1. */
+int network_scale_schedule(network *net, int max_batches);
 /* Floating-point operations of one forward pass per image. */
 double network_flops(const network *net);
 

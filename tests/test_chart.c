@@ -1,9 +1,10 @@
-/* The training chart: a PNG that loads back at its size, with the loss curve
+/* The training chart and plots: PNGs that load back at their size, with the loss curve
  * and mAP marks drawn in their colours, also for NaN losses and empty input. */
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "chart.h"
+#include "plot.h"
 #include "image.h"
 #include "test.h"
 
@@ -36,5 +37,27 @@ TEST(chart_draws_loss_and_map)
     }
     chart_data empty = {NULL, 0, NULL, NULL, 0, 0, NULL, NULL};
     CHECK(save_chart(path, &empty) == 0);
+    unlink(path);
+}
+
+/* A plot puts each point where its value says: the marker of (x, y) on an
+ * axis from the smallest x and from y = 0 to the top with 15% headroom. */
+TEST(plot_marks_points_where_their_values_are)
+{
+    const double x[2] = {100, 300}, a[2] = {10, 40}, b[2] = {20, 20}, err[2] = {5, 0};
+    plot_series s[2] = {{"a", x, a, err, 2}, {"b", x, b, NULL, 2}};
+    plot_data p = {"test", "iterations", "AP50", s, 2};
+    const char *path = "/tmp/dn_test_plot.png";
+    CHECK_MSG(save_plot(path, &p) == 0, "%s", dn_last_error());
+    image *im = load_image(path);
+    CHECK(im && im->w == 900 && im->h == 540);
+    if (im) {
+        float rgb[3];
+        class_color(1, rgb);   /* series b: y = 20 on an axis to 40 * 1.15, at x = 300 (the right end) */
+        int px = 900 - 40, py = 540 - 60 - (int)((540 - 50 - 60) * 20 / (40 * 1.15));
+        for (int c = 0; c < 3; ++c) CHECK_NEAR(*image_at(im, px - 1, py, c), rgb[c], 0.05);
+        CHECK_MSG(count_colour(im, rgb[0], rgb[1], rgb[2]) > 300, "no line for b");
+        free_image(im);
+    }
     unlink(path);
 }

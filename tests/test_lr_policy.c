@@ -105,6 +105,31 @@ TEST(lr_burn_in)
                  N(q));
 }
 
+/* A schedule scaled to a quarter (or twice) its length keeps its shape:
+ * burn-in and steps move in proportion, exp ends at the same rate. */
+TEST(lr_schedule_scaled_to_another_length_keeps_its_shape)
+{
+    network *net = net_with("learning_rate=0.1\nburn_in=40\npower=1\npolicy=steps\nsteps=800,900\nscales=.1,.1\n"
+                            "max_batches=1000");
+    if (!net) return;
+    CHECK(network_scale_schedule(net, 250) == 0);
+    CHECK(network_max_batches(net) == 250);
+    static const int it[] = {5, 10, 199, 200, 224, 225};
+    static const double want[] = {0.05, 0.1, 0.1, 0.01, 0.01, 0.001};
+    for (int i = 0; i < 6; ++i) {
+        net->iteration = it[i];
+        CHECK_NEAR(network_current_lr(net), want[i], 1e-7);
+    }
+    free_network(net);
+    net = net_with("learning_rate=0.1\npolicy=exp\ngamma=0.99\nmax_batches=100");
+    if (!net) return;
+    CHECK(network_scale_schedule(net, 200) == 0);
+    net->iteration = 200;
+    CHECK_NEAR(network_current_lr(net), 0.1 * pow(0.99, 100), 1e-7);
+    CHECK(network_scale_schedule(net, 0) != 0);
+    free_network(net);
+}
+
 /* One training step on batch=4 subdivisions=2: two forward/backward passes of
  * 2 images each, over all 4 images, then one update. */
 TEST(train_step_counts_seen_and_iteration)

@@ -68,6 +68,24 @@ float arg_float(args *a, const char *name, float def)
     return x;
 }
 
+int arg_numbers(args *a, const char *name, double *out, int max)
+{
+    const char *v = value(a, name);
+    int n = 0;
+    for (const char *p = v; p && *p && n <= max;) {
+        char *end;
+        double x = strtod(p, &end);
+        if (end == p || (*end && *end != ',') || n == max) {
+            fprintf(stderr, "darknet: %s expects up to %d numbers separated by commas, got '%s'\n", name, max, v);
+            a->bad = 1;
+            return 0;
+        }
+        out[n++] = x;
+        p = *end ? end + 1 : end;
+    }
+    return n;
+}
+
 const char *arg_str(args *a, const char *name, const char *def)
 {
     const char *v = value(a, name);

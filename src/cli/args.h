@@ -15,6 +15,9 @@ int arg_flag(args *a, const char *name);
 int arg_int(args *a, const char *name, int def);
 float arg_float(args *a, const char *name, float def);
 const char *arg_str(args *a, const char *name, const char *def);
+/* A list of numbers "0.25,0.5,1" into out (at most max); returns how many
+ * (0 when the flag is absent; a malformed list marks the args bad). */
+int arg_numbers(args *a, const char *name, double *out, int max);
 /* The i-th argument that is not a flag or a flag's value (NULL if absent).
  * Call after reading every flag. */
 const char *arg_pos(args *a, int i);

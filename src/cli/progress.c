@@ -17,6 +17,7 @@ void progress_start(progress *p, const network *net)
     p->first_iteration = p->last_iteration = network_iteration(net);
     p->avg_loss = -1;
     p->max_iter = 0;
+    p->csv = NULL;
 }
 
 static void format_duration(double s, char *buf, size_t n)
@@ -25,6 +26,18 @@ static void format_duration(double s, char *buf, size_t n)
     int h = (int)(s / 3600), m = (int)(s / 60) % 60, sec = (int)s % 60;
     if (h) snprintf(buf, n, "%dh%02dm", h, m);
     else snprintf(buf, n, "%dm%02ds", m, sec);
+}
+
+static void write_csv_row(FILE *f, network *net, float loss, const char **names, const float *values, int n)
+{
+    if (ftell(f) == 0) {
+        fprintf(f, "iteration,lr,loss");
+        for (int k = 0; k < n; ++k) fprintf(f, ",%s", names[k]);
+        fputc('\n', f);
+    }
+    fprintf(f, "%d,%.6g,%.6g", network_iteration(net), network_current_lr(net), loss);
+    for (int k = 0; k < n; ++k) fprintf(f, ",%.6g", values[k]);
+    fputc('\n', f);
 }
 
 void progress_report(progress *p, network *net, float loss)
@@ -46,6 +59,7 @@ void progress_report(progress *p, network *net, float loss)
     printf("] lr %.6g, %.1f img/s, %s left\n", network_current_lr(net), since * images * 1e3 / (now - p->last_ms),
            left);
     fflush(stdout);
+    if (p->csv) write_csv_row(p->csv, net, loss, names, values, n);
     p->last_ms = now;
     p->last_iteration = it;
 }

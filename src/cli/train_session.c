@@ -31,6 +31,32 @@ int train_session_save(train_session *t, const char *suffix)
     return 0;
 }
 
+/* The network must be able to learn, and predict the dataset's classes. */
+static int check_network(const train_session *t, const char *data_path)
+{
+    if (network_check_trainable(t->net)) return -1;
+    int k = network_classes(t->net);
+    if (k && t->data->classes && k != t->data->classes)
+        return dn_error("%s says classes=%d but %s predicts %d", data_path, t->data->classes, t->cfg, k);
+    return 0;
+}
+
+/* The run's length: max_batches, cut to t->iters, or with t->scale_schedule
+ * the whole schedule stretched or shrunk to t->iters. */
+static int set_length(train_session *t)
+{
+    t->max_iter = network_max_batches(t->net);
+    if (t->max_iter < 1) return dn_error("%s sets no max_batches", t->cfg);
+    if (t->iters > 0 && t->scale_schedule) {
+        if (network_scale_schedule(t->net, t->iters)) return -1;
+        t->max_iter = t->iters;
+    }
+    if (t->iters > t->max_iter)
+        return dn_error("%d iterations asked for, but %s sets max_batches=%d (its lr schedule ends there): "
+                        "raise max_batches", t->iters, t->cfg, t->max_iter);
+    return 0;
+}
+
 int train_session_open(train_session *t, const char *cmd, const char *data_path, const char *cfg,
                        const char *weights, int clear, uint64_t seed)
 {
@@ -38,22 +64,14 @@ int train_session_open(train_session *t, const char *cmd, const char *data_path,
     t->cfg = cfg;
     if (!(t->data = data_cfg_read(data_path))) return -1;
     if (!t->data->train) return dn_error("%s names no train= list", data_path);
-    if (!(t->net = load_network_seeded(cfg, weights, clear, seed)) || network_check_trainable(t->net)) return -1;
-    int k = network_classes(t->net);
-    if (k && t->data->classes && k != t->data->classes)
-        return dn_error("%s says classes=%d but %s predicts %d", data_path, t->data->classes, cfg, k);
+    if (!(t->net = load_network_seeded(cfg, weights, clear, seed)) || check_network(t, data_path)) return -1;
     const char *b = strrchr(cfg, '/');
     snprintf(t->base, sizeof t->base, "%s", t->name ? t->name : b ? b + 1 : cfg);
     char *dot = t->name ? NULL : strrchr(t->base, '.');
     if (dot) *dot = 0;
     snprintf(t->backup, sizeof t->backup, "%s",
              t->out_dir ? t->out_dir : t->data->backup ? t->data->backup : "backup");
-    if (make_dirs(t->backup)) return -1;
-    t->max_iter = network_max_batches(t->net);
-    if (t->max_iter < 1) return dn_error("%s sets no max_batches", cfg);
-    if (t->iters > t->max_iter)
-        return dn_error("%d iterations asked for, but %s sets max_batches=%d (its lr schedule ends there): "
-                        "raise max_batches", t->iters, cfg, t->max_iter);
+    if (make_dirs(t->backup) || set_length(t)) return -1;
     t->losses = calloc(t->max_iter, sizeof(float));
     t->metric_iter = calloc(t->max_iter, sizeof(int));
     t->metric = calloc(t->max_iter, sizeof(float));
@@ -163,6 +181,8 @@ int train_session_run(train_session *t, loader *L, int truth_floats, int backup_
     progress p;
     progress_start(&p, t->net);
     p.max_iter = t->max_iter;
+    if (t->loss_log && !(p.csv = fopen(t->loss_log, "w")))
+        fprintf(stderr, "darknet %s: warning: cannot write %s; losses are not logged\n", t->cmd, t->loss_log);
     int stop = GO_ON, zero_run = 0;
     while (stop == GO_ON && network_iteration(t->net) < t->max_iter && !interrupted) {
         stop = train_one(t, L, x, truth, &p, &zero_run);
@@ -173,5 +193,6 @@ int train_session_run(train_session *t, loader *L, int truth_floats, int backup_
     }
     free(x);
     free(truth);
+    if (p.csv && fclose(p.csv)) fprintf(stderr, "darknet %s: warning: %s is incomplete\n", t->cmd, t->loss_log);
     return finish_run(t, stop);
 }

@@ -37,6 +37,9 @@ struct train_session {
     const char *name;        /* the file names' base instead of the cfg's name */
     int iters;               /* stop after this many iterations, at most max_batches
                                 (the lr schedule stays the cfg's); 0: max_batches */
+    int scale_schedule;      /* with iters: stretch or shrink the cfg's lr schedule
+                                (burn-in, steps) to iters instead of cutting it */
+    const char *loss_log;    /* CSV of every iteration's losses by name, or NULL */
 };
 
 /* Reads the .data (which must name train=) and builds the network; the

@@ -88,6 +88,22 @@ float lr_at(const lr_schedule *s, int it)
     return s->base;
 }
 
+static int scaled(int at, double ratio) { return (int)lround(at * ratio); }
+
+int lr_schedule_scale(lr_schedule *s, int max_batches)
+{
+    if (s->max_batches < 1 || max_batches < 1)
+        return dn_error("cannot scale a learning-rate schedule of max_batches=%d to %d iterations", s->max_batches,
+                        max_batches);
+    double r = (double)max_batches / s->max_batches;
+    s->burn_in = scaled(s->burn_in, r);
+    for (int i = 0; i < s->n_steps; ++i) s->steps[i] = scaled(s->steps[i], r);
+    if (s->policy == LR_STEP) s->step = scaled(s->step, r) > 0 ? scaled(s->step, r) : 1;
+    if (s->policy == LR_EXP) s->gamma = powf(s->gamma, (float)(1 / r));
+    s->max_batches = max_batches;
+    return 0;
+}
+
 void lr_schedule_free(lr_schedule *s)
 {
     free(s->steps);

@@ -23,6 +23,10 @@ typedef struct {
 /* Reads learning_rate, policy, steps, scales, ... from the [net] section. */
 int lr_schedule_parse(lr_schedule *s, cfg_section *net);
 float lr_at(const lr_schedule *s, int iteration);
+/* Stretches or shrinks the schedule to max_batches iterations: burn-in,
+ * steps and step in proportion (rounded), exp's gamma so that the rate at the
+ * end is the same; poly and cosine follow max_batches. 0 or -1. */
+int lr_schedule_scale(lr_schedule *s, int max_batches);
 void lr_schedule_free(lr_schedule *s);
 
 #endif

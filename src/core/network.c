@@ -243,6 +243,7 @@ void network_reset_schedule(network *net)
 }
 float network_current_lr(const network *net) { return lr_at(&net->lr, net->iteration); }
 int network_max_batches(const network *net) { return net->lr.max_batches; }
+int network_scale_schedule(network *net, int max_batches) { return lr_schedule_scale(&net->lr, max_batches); }
 
 double network_flops(const network *net)
 {

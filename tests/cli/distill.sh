@@ -3,37 +3,33 @@
 # RetinaNet-tiny teacher trained a few iterations with `detector train`, a
 # student of the same cfg with one [cwd] per FPN level, and a [kd] classifier
 # student of a `synth -classify` teacher (whose accuracies are not all zero, so
-# the gains' arithmetic is checked on real numbers). The table's rows and
-# numbers, the files, the baseline training exactly as the cfg without [cwd]
-# layers does (same losses), ERF pictures, and usage errors.
+# the gains' arithmetic is checked on real numbers). The summary's numbers,
+# the files and loss logs, the warning for a teacher no better than the plain
+# student, the baseline training exactly as the cfg without [cwd] layers does
+# (same losses), several lengths and seeds, ERF pictures, and usage errors.
 prefix=cli_distill_
 . "$(dirname "$0")/lib.sh"
 # width of a PNG: big-endian bytes 16..19
 png_width() { od -An -tu1 -j16 -N4 "$1" | awk '{ print (($1 * 256 + $2) * 256 + $3) * 256 + $4 }'; }
 # "ROW a b" of a table file -> "a b"
-row() { awk -v r="$1" '$1 == r { print $2, $3 }' "$2"; }
-# the table's numbers: three rows of two, gains consistent with them (to rounding)
-table_ok() {
-    awk 'function num(x) { return x ~ /^-?[0-9]+\.[0-9]+$/ }
-        $1 == "teacher" || $1 == "student" || $1 == "distilled" {
-            if (NF != 3 || !num($2) || !num($3)) bad = 1; v[$1, 1] = $2; v[$1, 2] = $3; rows++ }
-        $1 == "direct_gain" { if (NF != 3 || !num($2) || !num($3)) bad = 1; g[1] = $2; g[2] = $3; dg = 1 }
-        $1 == "effective_gain" { if (NF != 3) bad = 1; e[1] = $2; e[2] = $3; eg = 1 }
-        END {
-            if (bad || rows != 3 || !dg || !eg) exit 1
-            for (m = 1; m <= 2; ++m) {
-                d = v["distilled", m] - v["student", m]
-                if (g[m] - d > 0.011 || d - g[m] > 0.011) exit 2
-                t = v["teacher", m]
-                if (t == 0) { if (e[m] != "n/a") exit 3; continue }
-                if (!num(e[m])) exit 4
-                r = g[m] / t; tol = 0.011 / t + 0.0001
-                if (e[m] - r > tol || r - e[m] > tol) exit 5
-            }
-        }' "$1"
+# The summary of one metric: under "METRIC by schedule length (teacher T; ...)",
+# rows "ITERS SEEDS ST +- SD DI +- SD GAIN +- SD EFF LEAD". Checks the arithmetic:
+# gain = distilled - student, eff = gain / teacher, lead = teacher - student.
+summary_ok() {
+    awk -v m="$2" 'function num(x) { return x ~ /^[-+]?[0-9]+\.[0-9]+$/ }
+        $0 ~ "^" m " by schedule length" { t = $6; sub(/;$/, "", t); on = 1; next }
+        on && $1 == "iterations" { next }
+        on && $1 ~ /^[0-9]+$/ {
+            rows++
+            if (NF != 13 || !num($3) || !num($6) || !num($9) || !num($13)) bad = 1
+            d = $6 - $3; if ($9 - d > 0.011 || d - $9 > 0.011) bad = 2
+            l = t - $3; if ($13 - l > 0.011 || l - $13 > 0.011) bad = 3
+            if (t == 0) { if ($12 != "n/a") bad = 4 }
+            else { r = $9 / t; tol = 0.011 / t + 0.0001; if ($12 - r > tol || r - $12 > tol) bad = 5 }
+            next }
+        on { on = 0 }
+        END { exit bad ? bad : rows == 0 }' "$1"
 }
-
-# ---- a detector: RetinaNet-tiny at 64 x 64 with three classes ----
 s="$tmp/s"
 "$DARKNET" synth "$s" -n 16 -valid 6 -size 64 -classes 3 -seed 3 > /dev/null 2>&1
 sed -e 's/^max_batches=.*/max_batches=6/' -e 's/^batch=.*/batch=4/' -e 's/^width=.*/width=64/' \
@@ -50,26 +46,32 @@ for l in 20 22 24; do
         $l "$s/backup/teacher_final.weights" $l >> "$tmp/student.cfg"
 done
 out="$tmp/cmp"
-"$DARKNET" distill compare "$s/synth.data" "$tmp/student.cfg" -iters 4 -out "$out" -erf "$s/valid.txt" -threads 1 \
+"$DARKNET" distill compare "$s/synth.data" "$tmp/student.cfg" -out "$out" -erf "$s/valid.txt" -threads 1 \
     > "$tmp/cmp.log" 2> "$tmp/cmp.err"
 check compare_runs $?
 for f in compare.txt baseline_final.weights distilled_final.weights chart_baseline.png chart_distilled.png \
-    erf_teacher.png erf_baseline.png erf_distilled.png erf_compare.png; do
+    baseline_losses.csv distilled_losses.csv erf_teacher.png erf_baseline.png erf_distilled.png erf_compare.png; do
     [ -s "$out/$f" ] || { echo "missing $out/$f"; false; } || break
 done
 check files_written $?
-grep -q '^model  *AP  *AP50$' "$out/compare.txt" && table_ok "$out/compare.txt"
+summary_ok "$out/compare.txt" AP && summary_ok "$out/compare.txt" AP50
 check detector_table $?
-# the table printed is the one written
-grep -A6 '^model ' "$tmp/cmp.log" > "$tmp/printed"
-grep -A6 '^model ' "$out/compare.txt" | cmp -s - "$tmp/printed"
+sed -n '/^distill compare:/,/^(direct_gain/p' "$tmp/cmp.log" > "$tmp/printed"
+sed -n '/^distill compare:/,/^(direct_gain/p' "$out/compare.txt" | cmp -s - "$tmp/printed" && [ -s "$tmp/printed" ]
 check table_printed_and_written $?
-# the baseline trains as the cfg without [cwd] layers: the teacher's first 4 losses (same seed, data, schedule)
-losses() { sed -n 's#^\([1-4]\)/[0-9]*: loss \([0-9.]*\) .*#\1 \2#p' "$1"; }
+# a teacher that is not better than the plain student (here all score 0) is called out
+grep -q '^WARNING: at 6 iterations the plain student (AP50 0.00) reaches the teacher' "$out/compare.txt"
+check teacher_not_better_is_warned $?
+# every iteration's losses by name: the header names them, one row per iteration
+[ "$(head -n 1 "$out/distilled_losses.csv")" = "iteration,lr,loss,focal,box,cwd" ] &&
+    [ "$(wc -l < "$out/distilled_losses.csv")" = 7 ]
+check losses_logged_by_name $?
+# the cfg's whole schedule (6 iterations): the baseline trains exactly as the teacher did
+losses() { sed -n 's#^\([1-6]\)/[0-9]*: loss \([0-9.]*\) .*#\1 \2#p' "$1"; }
 sed -n '/^== baseline/,/^== distilled/p' "$tmp/cmp.log" > "$tmp/base.log"
 sed -n '/^== distilled/,$p' "$tmp/cmp.log" > "$tmp/dist.log"
-[ "$(losses "$tmp/base.log")" = "$(losses "$tmp/teacher.log")" ] && [ "$(losses "$tmp/base.log" | wc -l)" = 4 ] &&
-    ! grep -q 'cwd' "$tmp/base.log" && grep -q '^4/4: .*, cwd [0-9.]*\]' "$tmp/dist.log"
+[ "$(losses "$tmp/base.log")" = "$(losses "$tmp/teacher.log")" ] && [ "$(losses "$tmp/base.log" | wc -l)" = 6 ] &&
+    ! grep -q 'cwd' "$tmp/base.log" && grep -q '^6/6: .*, cwd [0-9.]*\]' "$tmp/dist.log"
 check baseline_is_student_without_distillation $?
 ! cmp -s "$out/baseline_final.weights" "$out/distilled_final.weights" &&
     [ "$(wc -c < "$out/baseline_final.weights")" = "$(wc -c < "$out/distilled_final.weights")" ]
@@ -88,9 +90,23 @@ small 20 < cfg/shapes_teacher.cfg > "$tmp/shapes_teacher.cfg"
 small 20 < cfg/shapes_classifier_kd.cfg |
     sed "s#^teacher_weights=.*#teacher_weights=$c/backup/shapes_teacher_final.weights#" > "$tmp/kd.cfg"
 "$DARKNET" distill compare "$c/classify.data" "$tmp/kd.cfg" -iters 6 -out "$tmp/kd" > "$tmp/kd.log" 2>&1 &&
-    grep -q '^model  *top1  *top2$' "$tmp/kd/compare.txt" && table_ok "$tmp/kd/compare.txt" &&
-    [ "$(row teacher "$tmp/kd/compare.txt")" != "0.00 0.00" ]
+    summary_ok "$tmp/kd/compare.txt" top1 && summary_ok "$tmp/kd/compare.txt" top2 &&
+    ! grep -q '^teacher: top1 0.00, top2 0.00' "$tmp/kd/compare.txt"
 check classifier_table $?
+# two schedule lengths (the schedule scaled, not cut) and two seeds: four pairs, a
+# summary row per length over both seeds, and the chart
+"$DARKNET" distill compare "$c/classify.data" "$tmp/kd.cfg" -iters 6 -lengths 0.5,1 -seeds 1,2 -out "$tmp/kd2" \
+    > "$tmp/kd2.log" 2>&1 && [ "$(grep -c '^pair done:' "$tmp/kd2.log")" = 4 ] &&
+    grep -q '^3/3: ' "$tmp/kd2.log" && [ -s "$tmp/kd2/gain_by_length.png" ] && [ -s "$tmp/kd2/distilled_3_s2_final.weights" ] &&
+    [ "$(awk '/^top1 by schedule length/ { on = 1; next } on && $1 ~ /^[0-9]+$/ { print $1, $2 } on && $1 !~ /^[0-9]+$/ && $1 != "iterations" { on = 0 }' "$tmp/kd2/compare.txt" | tr '\n' ' ')" = "3 2 6 2 " ] &&
+    summary_ok "$tmp/kd2/compare.txt" top1
+check lengths_and_seeds $?
+# the spread is the sample sd: for two seeds |a - b| / sqrt(2), from the run lines
+awk '$1 == 6 && $2 == "its" && $5 == "top1" { v[++n] = $6 }
+     /^top1 by schedule length/ { on = 1 } /^$/ { on = 0 } on && $1 == 6 { sd = $5 }
+     END { d = v[1] - v[2]; want = sqrt(d * d / 2); exit !(n == 2 && sd - want < 0.006 && want - sd < 0.006) }' \
+    "$tmp/kd2/compare.txt"
+check spread_is_sample_sd_over_seeds $?
 
 # ---- errors ----
 "$DARKNET" distill compare "$s/synth.data" > /dev/null 2> "$tmp/err"
@@ -101,9 +117,12 @@ check missing_subcommand_is_usage_error "$([ $? = 2 ]; echo $?)"
 "$DARKNET" distill compare "$s/synth.data" "$tmp/teacher.cfg" -out "$tmp/none" > /dev/null 2> "$tmp/err"
 [ $? = 1 ] && grep -q 'teacher.cfg has no distillation layer' "$tmp/err" && [ ! -e "$tmp/none/baseline_final.weights" ]
 check cfg_without_distillation_refused $?
-"$DARKNET" distill compare "$s/synth.data" "$tmp/student.cfg" -iters 7 -out "$tmp/none" > /dev/null 2> "$tmp/err"
-[ $? = 1 ] && grep -q 'max_batches=6' "$tmp/err"
-check iters_beyond_max_batches_refused $?
+"$DARKNET" distill compare "$s/synth.data" "$tmp/student.cfg" -lengths 0.5,0 -out "$tmp/none" > /dev/null 2>&1
+l=$?
+"$DARKNET" distill compare "$s/synth.data" "$tmp/student.cfg" -seeds 1,x -out "$tmp/none" > /dev/null 2>&1
+m=$?
+[ $l = 2 ] && [ $m = 2 ] && [ ! -e "$tmp/none" ]
+check bad_lengths_or_seeds_are_usage_errors $?
 "$DARKNET" distill compare -h > "$tmp/help" 2>&1
 [ $? = 0 ] && grep -q 'usage: darknet distill compare DATA STUDENT_CFG' "$tmp/help"
 check help $?
