@@ -137,6 +137,10 @@ typedef struct {
 /* The number of distillation layers of net; with out != NULL and k below it,
  * out receives the k-th one's pairing. */
 int network_distill_pairing(const network *net, int k, distill_pairing *out);
+/* 1 when a and b are the same student: the same layers apart from [cwd] and
+ * [fd], holding the same values (e.g. two distillation cfgs of one student,
+ * built with one seed: one plain baseline serves both). */
+int network_same_student(const network *a, const network *b);
 
 /* ---- detections ([yolo]) ------------------------------------------------- */
 

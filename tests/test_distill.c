@@ -493,3 +493,43 @@ TEST(kd_and_fd_bad_cfgs_are_refused_naming_line_and_key)
     remove_teacher(k4, k4w);
     remove_teacher(fcfg, fw);
 }
+
+/* distill compare's one baseline for several methods rests on this: cfgs that
+ * differ only in their [cwd]/[fd] layers build the same student (same layers,
+ * same initial weights), and anything else does not. */
+TEST(students_differing_only_in_distillers_are_the_same_student)
+{
+    char tcfg[256], tw[256], wide[256], wide_w[256];
+    save_teacher(fd_teacher_text(3, 1), tcfg, tw, 61, 0);
+    save_teacher(fd_teacher_text(5, 1), wide, wide_w, 62, 0);
+    char text[2048];
+    const char *conv = "[convolutional]\nfilters=3\nsize=3\nstride=1\npad=1\nactivation=tanh\n";
+    const char *next = "[convolutional]\nfilters=2\nsize=1\nactivation=linear\n";
+    snprintf(text, sizeof text, FD_NET "%s%s", conv, next);
+    network *plain = build_net(text);
+    snprintf(text, sizeof text, FD_NET "%s%s[fd]\nfrom=0\nteacher=%s\nteacher_weights=%s\nteacher_layer=0\n", conv,
+             next, tcfg, tw);
+    network *fd = build_net(text);
+    snprintf(text, sizeof text, FD_NET "%s%s[cwd]\nfrom=0\nteacher=%s\nteacher_weights=%s\nteacher_layer=0\n", conv,
+             next, tcfg, tw);
+    network *cwd = build_net(text);
+    /* a distiller with a 1x1 adapter (5 -> 3 channels) before a layer draws its
+     * initial weights first: the next conv starts elsewhere */
+    snprintf(text, sizeof text, FD_NET "%s[fd]\nfrom=0\nteacher=%s\nteacher_weights=%s\nteacher_layer=0\n%s", conv,
+             wide, wide_w, next);
+    network *adapter_first = build_net(text);
+    snprintf(text, sizeof text, FD_NET "%s[convolutional]\nfilters=4\nsize=1\nactivation=linear\n", conv);
+    network *other = build_net(text);
+    if (plain && fd && cwd && adapter_first && other) {
+        CHECK(network_same_student(fd, cwd) && network_same_student(plain, fd));
+        CHECK(!network_same_student(plain, adapter_first));
+        CHECK(!network_same_student(plain, other) && !network_same_student(other, plain));
+    }
+    free_network(plain);
+    free_network(fd);
+    free_network(cwd);
+    free_network(adapter_first);
+    free_network(other);
+    remove_teacher(tcfg, tw);
+    remove_teacher(wide, wide_w);
+}

@@ -568,6 +568,21 @@ TEST(image_resize_hand_worked)
     for (size_t i = 0; i < sizeof all / sizeof all[0]; ++i) free_image(all[i]);
 }
 
+TEST(image_enlarged_by_an_integer_factor_keeps_pixels_crisp)
+{
+    const float v[6] = {0, 1, 2, 3, 4, 5};   /* 3 x 2, one channel */
+    image *im = row_image(3, 2, v);
+    image *big = enlarge_image(im, 5);       /* shorter side 2 -> zoom 3 */
+    CHECK(big && big->w == 9 && big->h == 6 && big->c == 1);
+    for (int y = 0; big && y < 6; ++y)
+        for (int x = 0; x < 9; ++x) CHECK(*image_at(big, x, y, 0) == v[(y / 3) * 3 + x / 3]);
+    free_image(big);
+    big = enlarge_image(im, 1);              /* large enough: a copy */
+    CHECK(big && big->w == 3 && big->h == 2 && *image_at(big, 2, 1, 0) == 5);
+    free_image(big);
+    free_image(im);
+}
+
 TEST(image_letterbox_geometry)
 {
     /* 200 x 100 into 416 x 416: width limits (416/200 < 416/100), so the image

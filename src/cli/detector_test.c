@@ -8,6 +8,10 @@
 #include "data_cfg.h"
 #include "detector_cmds.h"
 #include "errors.h"
+#include "image.h"
+
+/* The drawn picture's shorter side, at least (small images are enlarged). */
+enum { DRAWN_MIN_SIDE = 512 };
 
 /* One label per class: the names file's line, or "class K" where it has
  * none. A names= file that cannot be read (or holds no names) is an error;
@@ -40,9 +44,10 @@ static char **class_labels(const data_cfg *data, int classes, int *n)
     return labels;
 }
 
-/* Prints the detections above thresh and draws them into im. */
-static int draw_boxes(image *im, const letterbox_geom *g, detection *d, int n, float thresh, char **labels,
-                      int n_labels)
+/* Prints the detections above thresh (in pixels of im) and draws them into
+ * canvas (im, or an enlarged copy of it). */
+static int draw_boxes(const image *im, image *canvas, const letterbox_geom *g, detection *d, int n, float thresh,
+                      char **labels, int n_labels)
 {
     box *boxes = malloc(sizeof(box) * (n + 1));
     int *classes = malloc(sizeof(int) * (n + 1));
@@ -60,7 +65,7 @@ static int draw_boxes(image *im, const letterbox_geom *g, detection *d, int n, f
             printf("%s: %.0f%%  (x %.0f, y %.0f, w %.0f, h %.0f)\n", k < n_labels ? labels[k] : num,
                    100 * d[i].prob[k], (b.x - b.w / 2) * im->w, (b.y - b.h / 2) * im->h, b.w * im->w, b.h * im->h);
         }
-    draw_detections(im, boxes, classes, scores, kept, (const char *const *)labels, n_labels);
+    draw_detections(canvas, boxes, classes, scores, kept, (const char *const *)labels, n_labels);
     free(boxes);
     free(classes);
     free(scores);
@@ -88,12 +93,15 @@ int detector_test(int argc, char **argv)
     network_predict(net, in->data);
     free_image(in);
     detection *d = get_network_boxes(net, thresh, &n);
-    int kept = draw_boxes(im, &g, d, n, thresh, labels, n_labels);
+    /* small images are drawn enlarged, or the labels would cover the objects */
+    image *canvas = enlarge_image(im, DRAWN_MIN_SIDE);
+    int kept = canvas ? draw_boxes(im, canvas, &g, d, n, thresh, labels, n_labels) : 0;
     free_detections(d, n);
-    if (save_image(im, out) == 0) {
-        printf("%d detections above %.2f; drawn in %s\n", kept, thresh, out);
+    if (canvas && save_image(canvas, out) == 0) {
+        printf("%d detections above %.2f; drawn in %s (%d x %d)\n", kept, thresh, out, canvas->w, canvas->h);
         rc = 0;
     }
+    free_image(canvas);
 done:
     if (rc) fprintf(stderr, "darknet detector test: %s\n", dn_last_error());
     free_image(im);

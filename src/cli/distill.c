@@ -1,15 +1,15 @@
-/* distill.c: `darknet distill compare DATA STUDENT_CFG`: what distillation
- * gains, measured the way the CWD paper measures it. The student cfg (with
- * [cwd], [fd] or [kd] layers naming a teacher) is trained in pairs from the
- * same initial weights on the same batches and the same schedule: once with
- * distillation switched off (network_set_distillation: the plain student)
- * and once on. A pair runs for each schedule length (-lengths, fractions of
- * the schedule, whose burn-in and steps are scaled, not cut) and seed
- * (-seeds). The teacher of the first distillation layer and every student
- * are evaluated on valid=; distill_report.c prints the runs, the mean and
- * spread by length, Direct Gain = distilled - student, Effective Gain =
- * Direct Gain / teacher, and warns when the plain student reaches the
- * teacher (the gain would then not be distillation's). */
+/* distill.c: `darknet distill compare DATA STUDENT_CFG [MORE_CFGS]`: what
+ * distillation gains, measured the way the CWD paper measures it. Each cfg is
+ * the same student with distillation layers ([cwd], [fd] or [kd]) naming a
+ * teacher: one method. For each schedule length (-lengths, fractions of the
+ * schedule, whose burn-in and steps are scaled, not cut) and seed (-seeds),
+ * the plain student (the first cfg with distillation switched off) and every
+ * method's distilled student train from the same initial weights on the same
+ * batches. The teachers and every student are evaluated on valid=;
+ * distill_report.c prints the runs, the mean and spread by method and length,
+ * Direct Gain = distilled - student, Effective Gain = Direct Gain / teacher,
+ * and warns when the plain student reaches a teacher (the gain would then not
+ * be distillation's). */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -27,38 +27,39 @@
 #include "train_session.h"
 
 const char usage_distill[] =
-    "distill compare DATA STUDENT_CFG [-iters N] [-lengths F,F,...] [-seeds S,S,...] [-out DIR] [-erf IMAGE_LIST]\n"
-    "                [-erf_n N] [-threads T]\n"
-    "      trains STUDENT_CFG (a cfg whose [cwd], [fd] or [kd] layers name a teacher) in pairs from\n"
-    "      the same initial weights on the same batches and schedule, with distillation off (the\n"
-    "      student) and on (distilled). The schedule is the cfg's, or N iterations with its burn-in\n"
-    "      and steps scaled to N; -lengths runs a pair at each fraction of it (default 1), -seeds\n"
-    "      with each seed (default 1; -seed S for one). Evaluates the teacher of the first\n"
-    "      distillation layer and every student on valid= (COCO AP and AP50 in %, or top-1 and\n"
-    "      top-k) and prints each run, then by length the mean and sd over seeds, Direct Gain\n"
-    "      (distilled - student), Effective Gain (Direct Gain / teacher) and the teacher's lead,\n"
+    "distill compare DATA STUDENT_CFG [MORE_CFGS...] [-iters N] [-lengths F,F,...] [-seeds S,S,...] [-out DIR]\n"
+    "                [-erf IMAGE_LIST] [-erf_n N] [-threads T]\n"
+    "      STUDENT_CFG (and each further cfg: the same student with other distillation layers or\n"
+    "      teachers, one method each) names teachers in [cwd], [fd] or [kd] layers. For each schedule\n"
+    "      length and seed, the plain student (the first cfg with distillation off) and every\n"
+    "      method's distilled student train from the same initial weights on the same batches. The\n"
+    "      schedule is the cfg's, or N iterations with its burn-in and steps scaled to N; -lengths\n"
+    "      runs at each fraction of it (default 1), -seeds with each seed (default 1; -seed S: one).\n"
+    "      The teachers and students are evaluated on valid= (COCO AP and AP50 in %, or top-1 and\n"
+    "      top-k); printed: each run, then per method and length the mean and sd over seeds, Direct\n"
+    "      Gain (distilled - student), Effective Gain (Direct Gain / teacher) and the teacher's lead,\n"
     "      with a warning where the plain student reaches the teacher or a gain is within its\n"
-    "      spread. DIR (default distill_compare): compare.txt, gain_by_length.png (several\n"
-    "      lengths), and per run the weights, chart and NAME_losses.csv (every loss by name per\n"
-    "      iteration) of baseline and distilled (suffixed _ITERS_sSEED when there are several runs);\n"
-    "      -erf: the ERF of the paired layers (longest run, first seed) over the first N (100)\n"
-    "      listed images: erf_teacher.png, erf_baseline.png, erf_distilled.png, erf_compare.png\n";
+    "      spread. DIR (default distill_compare): compare.txt, gain_by_length.png (several lengths),\n"
+    "      per run the weights, chart and NAME_losses.csv (every loss by name per iteration) of the\n"
+    "      students: baseline and distilled, or distilled_METHOD with several methods, suffixed\n"
+    "      _ITERS_sSEED with several runs. -erf: the ERF of the first method's paired layers\n"
+    "      (longest run, first seed) over the first N (100) listed images: erf_teacher.png,\n"
+    "      erf_baseline.png, erf_distilled.png and all three in erf_compare.png\n";
 
 enum { MAX_LIST = 16 };
 
 typedef struct {
-    const char *data, *cfg, *out, *erf_list;
-    int iters, threads, erf_n;
+    const char *data, *out, *erf_list, *cfgs[MAX_METHODS];
+    int n_cfgs, iters, threads, erf_n;
     double lengths[MAX_LIST], seeds[MAX_LIST];
     int n_lengths, n_seeds;
 } compare_opts;
 
-/* What the student cfg says about itself (read once, before any training). */
+/* What the first cfg says about the student (read before any training). */
 typedef struct {
     int classifier;                 /* else a detector */
-    int from, teacher_layer;        /* the first pairing */
+    int from, teacher_layer;        /* the first method's first pairing */
     int max_batches;
-    char *teacher_cfg, *teacher_weights;
 } student_info;
 
 /* The model as a classifier: its last layer that is not [cwd] or [fd] (which
@@ -73,34 +74,57 @@ static int is_classifier(network *net)
     return 0;
 }
 
-/* Builds the student once (which loads its teachers: a bad one fails here,
- * before anything trains) and fills *info. 0 or -1. */
-static int probe_student(const compare_opts *o, student_info *info)
+/* Method j's name (its file name without .cfg), cfg and first teacher. */
+static int describe_method(const char *cfg, network *net, compare_results *r, int j)
 {
-    network *net = load_network(o->cfg, NULL, 1);
-    if (!net) return -1;
     distill_pairing p;
-    int rc = -1;
-    if (!network_distill_pairing(net, 0, &p)) {
-        dn_error("%s has no distillation layer ([cwd], [fd] or [kd] naming its teacher with teacher= and "
-                 "teacher_weights=): there is nothing to compare", o->cfg);
-    } else {
-        info->classifier = is_classifier(net);
-        info->from = p.from;
-        info->teacher_layer = p.teacher_layer;
-        info->max_batches = network_max_batches(net);
-        info->teacher_cfg = dn_strdup(p.teacher_cfg);
-        info->teacher_weights = dn_strdup(p.teacher_weights);
-        rc = info->teacher_cfg && info->teacher_weights ? 0 : -1;
+    if (!network_distill_pairing(net, 0, &p))
+        return dn_error("%s has no distillation layer ([cwd], [fd] or [kd] naming its teacher with teacher= and "
+                        "teacher_weights=): there is nothing to compare", cfg);
+    compare_method *m = &r->methods[j];
+    const char *slash = strrchr(cfg, '/');
+    snprintf(m->name, sizeof m->name, "%s", slash ? slash + 1 : cfg);
+    char *dot = strrchr(m->name, '.');
+    if (dot && dot != m->name) *dot = 0;
+    for (int i = 0; i < j; ++i)
+        if (!strcmp(r->methods[i].name, m->name))
+            return dn_error("%s and %s have the same name %s: rename one", r->methods[i].cfg, cfg, m->name);
+    m->cfg = cfg;
+    m->teacher_cfg = dn_strdup(p.teacher_cfg);
+    m->teacher_weights = dn_strdup(p.teacher_weights);
+    return m->teacher_cfg && m->teacher_weights ? 0 : -1;
+}
+
+/* Builds every cfg once with one seed (which loads the teachers: a bad one
+ * fails here, before anything trains): each must be the first cfg's student
+ * with the same initial weights, so one plain baseline serves them all. */
+static int probe_methods(const compare_opts *o, student_info *info, compare_results *r)
+{
+    network *first = load_network_seeded(o->cfgs[0], NULL, 1, 1), *net = first;
+    int rc = first ? 0 : -1;
+    for (int j = 0; !rc && j < o->n_cfgs; ++j) {
+        if (j && !(net = load_network_seeded(o->cfgs[j], NULL, 1, 1))) rc = -1;
+        else if (describe_method(o->cfgs[j], net, r, j)) rc = -1;
+        else if (j && !network_same_student(first, net))
+            rc = dn_error("%s is not the same student as %s (other layers, or initial weights drawn in another "
+                          "order): compare them separately", o->cfgs[j], o->cfgs[0]);
+        if (j) free_network(net);
     }
-    free_network(net);
+    if (!rc) {
+        distill_pairing p;
+        network_distill_pairing(first, 0, &p);
+        *info = (student_info){is_classifier(first), p.from, p.teacher_layer, network_max_batches(first)};
+        r->classifier = info->classifier;
+        r->n_methods = o->n_cfgs;
+    }
+    free_network(first);
     return rc;
 }
 
 /* Trains one student into o->out/NAME_final.weights (its losses into
  * NAME_losses.csv). Returns the exit code. */
-static int train_student(const compare_opts *o, const char *name, int distill, int iters, uint64_t seed,
-                         int classifier)
+static int train_student(const compare_opts *o, const char *cfg, const char *name, int distill, int iters,
+                         uint64_t seed, int classifier)
 {
     char csv[PATH_MAX + 64];
     snprintf(csv, sizeof csv, "%s/%s_losses.csv", o->out, name);
@@ -110,9 +134,9 @@ static int train_student(const compare_opts *o, const char *name, int distill, i
     loader *L = NULL;
     loader_config lc;
     int rc = 1;
-    if (train_session_open(&t, "distill compare", o->data, o->cfg, NULL, 1, seed)) goto done;
+    if (train_session_open(&t, "distill compare", o->data, cfg, NULL, 1, seed)) goto done;
     network_set_distillation(t.net, distill);
-    printf("== %s: %s with distillation %s, %d iterations, seed %llu ==\n", name, o->cfg, distill ? "on" : "off",
+    printf("== %s: %s with distillation %s, %d iterations, seed %llu ==\n", name, cfg, distill ? "on" : "off",
            t.max_iter, (unsigned long long)seed);
     if (classifier) {
         if (classifier_train_open(&t, seed, &cd)) goto done;
@@ -169,49 +193,64 @@ static int evaluate(const compare_opts *o, const data_cfg *d, int classifier, co
     return rc;
 }
 
-/* A run's file names: "baseline" for the only run, else "baseline_750_s2". */
-static void run_name(char *buf, size_t n, const char *kind, const compare_opts *o, int iters, uint64_t seed)
+/* A student's file names: "baseline", "distilled" or "distilled_METHOD" (with
+ * several methods), suffixed "_750_s2" when there are several runs. */
+static void student_name(char *buf, size_t n, const compare_opts *o, const compare_results *r, int method,
+                         const compare_run *run)
 {
-    if (o->n_lengths * o->n_seeds == 1) snprintf(buf, n, "%s", kind);
-    else snprintf(buf, n, "%s_%d_s%llu", kind, iters, (unsigned long long)seed);
+    int len = snprintf(buf, n, "%s", method < 0 ? "baseline" : "distilled");
+    if (method >= 0 && o->n_cfgs > 1) len += snprintf(buf + len, n - len, "_%s", r->methods[method].name);
+    if (o->n_lengths * o->n_seeds > 1)
+        snprintf(buf + len, n - len, "_%d_s%llu", run->iterations, (unsigned long long)run->seed);
 }
 
-static void weights_path(char *buf, size_t n, const compare_opts *o, const char *name)
+/* Trains student `method` (-1: the plain baseline) of a run and evaluates it into v. */
+static int train_and_evaluate(const compare_opts *o, const data_cfg *d, compare_results *r, int method,
+                              compare_run *run, double v[N_METRICS])
 {
-    snprintf(buf, n, "%s/%s_final.weights", o->out, name);
+    char name[128], w[PATH_MAX + 160];
+    const char *cfg = o->cfgs[method < 0 ? 0 : method];
+    student_name(name, sizeof name, o, r, method, run);
+    if (train_student(o, cfg, name, method >= 0, run->iterations, run->seed, r->classifier)) return -1;
+    snprintf(w, sizeof w, "%s/%s_final.weights", o->out, name);
+    return evaluate(o, d, r->classifier, cfg, w, v, &r->k);
 }
 
-/* Trains and evaluates the plain and the distilled student of one length and seed. */
-static int run_pair(const compare_opts *o, const student_info *info, const data_cfg *d, compare_results *r,
-                    pair_result *p)
-{
-    char base[64], dist[64], w[PATH_MAX + 96];
-    run_name(base, sizeof base, "baseline", o, p->iterations, p->seed);
-    run_name(dist, sizeof dist, "distilled", o, p->iterations, p->seed);
-    if (train_student(o, base, 0, p->iterations, p->seed, info->classifier) ||
-        train_student(o, dist, 1, p->iterations, p->seed, info->classifier))
-        return -1;
-    weights_path(w, sizeof w, o, base);
-    if (evaluate(o, d, info->classifier, o->cfg, w, p->student, &r->k)) return -1;
-    weights_path(w, sizeof w, o, dist);
-    return evaluate(o, d, info->classifier, o->cfg, w, p->distilled, &r->k);
-}
-
-/* Every length and seed, shortest first; each finished pair is printed. */
+/* Every length and seed, shortest first; each finished run is printed. */
 static int run_all(const compare_opts *o, const student_info *info, const data_cfg *d, compare_results *r)
 {
     int full = o->iters ? o->iters : info->max_batches;
-    if (full < 1) return dn_error("%s sets no max_batches and no -iters was given", o->cfg);
+    if (full < 1) return dn_error("%s sets no max_batches and no -iters was given", o->cfgs[0]);
     for (int i = 0; i < o->n_lengths; ++i)
         for (int s = 0; s < o->n_seeds; ++s) {
-            pair_result *p = &r->runs[r->n_runs];
+            compare_run *run = &r->runs[r->n_runs];
             long iters = lround(o->lengths[i] * full);
-            *p = (pair_result){.iterations = iters > 0 ? (int)iters : 1, .seed = (uint64_t)o->seeds[s]};
-            if (run_pair(o, info, d, r, p)) return -1;
+            *run = (compare_run){.iterations = iters > 0 ? (int)iters : 1, .seed = (uint64_t)o->seeds[s]};
+            if (train_and_evaluate(o, d, r, -1, run, run->student)) return -1;
+            for (int j = 0; j < r->n_methods; ++j)
+                if (train_and_evaluate(o, d, r, j, run, run->distilled[j])) return -1;
             r->n_runs++;
-            printf("pair done: ");
-            print_pair(stdout, r, p);
+            printf("run done:\n");
+            print_run(stdout, r, run);
         }
+    return 0;
+}
+
+/* Each method's teacher on valid= (a teacher shared by methods once). */
+static int evaluate_teachers(const compare_opts *o, const data_cfg *d, compare_results *r)
+{
+    for (int j = 0; j < r->n_methods; ++j) {
+        compare_method *m = &r->methods[j];
+        int done = 0;
+        for (int i = 0; i < j && !done; ++i)
+            if (!strcmp(r->methods[i].teacher_cfg, m->teacher_cfg) &&
+                !strcmp(r->methods[i].teacher_weights, m->teacher_weights)) {
+                memcpy(m->teacher, r->methods[i].teacher, sizeof m->teacher);
+                done = 1;
+            }
+        printf("evaluating the teacher %s %s on %s\n", m->teacher_cfg, m->teacher_weights, d->valid);
+        if (!done && evaluate(o, d, r->classifier, m->teacher_cfg, m->teacher_weights, m->teacher, &r->k)) return -1;
+    }
     return 0;
 }
 
@@ -228,24 +267,26 @@ static int write_report(const compare_opts *o, const compare_results *r)
     if (o->n_lengths < 2) return 0;
     snprintf(path, sizeof path, "%s/gain_by_length.png", o->out);
     if (save_gain_chart(path, r)) return -1;
-    printf("chart of the gain by schedule length in %s\n", path);
+    printf("chart of the gains by schedule length in %s\n", path);
     return 0;
 }
 
-/* The ERFs of the longest schedule's first seed, appended to compare.txt. */
+/* The ERFs of the first method, longest schedule, first seed; their area
+ * lines are appended to compare.txt. */
 static int draw_erfs(const compare_opts *o, const student_info *info, const compare_results *r)
 {
-    const pair_result *p = &r->runs[r->n_runs - o->n_seeds];
-    char base[64], dist[64], wb[PATH_MAX + 96], wd[PATH_MAX + 96], path[PATH_MAX + 64];
-    run_name(base, sizeof base, "baseline", o, p->iterations, p->seed);
-    run_name(dist, sizeof dist, "distilled", o, p->iterations, p->seed);
-    weights_path(wb, sizeof wb, o, base);
-    weights_path(wd, sizeof wd, o, dist);
-    erf_models m = {info->teacher_cfg, info->teacher_weights, o->cfg, wb, wd, info->teacher_layer, info->from};
+    const compare_run *run = &r->runs[r->n_runs - o->n_seeds];
+    char base[128], dist[128], wb[PATH_MAX + 160], wd[PATH_MAX + 160], path[PATH_MAX + 64];
+    student_name(base, sizeof base, o, r, -1, run);
+    student_name(dist, sizeof dist, o, r, 0, run);
+    snprintf(wb, sizeof wb, "%s/%s_final.weights", o->out, base);
+    snprintf(wd, sizeof wd, "%s/%s_final.weights", o->out, dist);
+    const compare_method *m = &r->methods[0];
+    erf_models models = {m->teacher_cfg, m->teacher_weights, m->cfg, wb, wd, info->teacher_layer, info->from};
     snprintf(path, sizeof path, "%s/compare.txt", o->out);
     FILE *txt = fopen(path, "a");
     if (!txt) return dn_error("cannot append to %s", path);
-    int rc = compare_erfs(o->out, o->erf_list, o->erf_n, &m, txt);
+    int rc = compare_erfs(o->out, o->erf_list, o->erf_n, &models, txt);
     return fclose(txt) || rc ? -1 : 0;
 }
 
@@ -262,8 +303,9 @@ static int parse_opts(int argc, char **argv, compare_opts *o)
     o->erf_n = arg_int(&a, "-erf_n", 100);
     o->threads = arg_int(&a, "-threads", 2);
     o->data = arg_pos(&a, 0);
-    o->cfg = arg_pos(&a, 1);
-    if (args_check(&a) || !o->cfg || arg_pos(&a, 2) || o->iters < 0 || o->threads < 1 || o->erf_n < 1) return -1;
+    while (o->n_cfgs < MAX_METHODS && (o->cfgs[o->n_cfgs] = arg_pos(&a, o->n_cfgs + 1))) o->n_cfgs++;
+    if (args_check(&a) || !o->n_cfgs || arg_pos(&a, o->n_cfgs + 1) || o->iters < 0 || o->threads < 1 || o->erf_n < 1)
+        return -1;
     if (!o->n_lengths) o->lengths[o->n_lengths++] = 1;
     if (!o->n_seeds) o->seeds[o->n_seeds++] = seed;
     for (int i = 0; i < o->n_lengths; ++i)
@@ -273,32 +315,38 @@ static int parse_opts(int argc, char **argv, compare_opts *o)
     return 0;
 }
 
+static void free_results(compare_results *r)
+{
+    for (int j = 0; j < MAX_METHODS; ++j) {
+        free((char *)r->methods[j].teacher_cfg);
+        free((char *)r->methods[j].teacher_weights);
+    }
+    free(r->runs);
+}
+
 static int distill_compare(int argc, char **argv)
 {
     compare_opts o = {0};
     if (parse_opts(argc, argv, &o)) return usage_error("distill");
     student_info info = {0};
     data_cfg *d = NULL;
-    compare_results r = {.cfg = o.cfg};
+    compare_results r = {0};
     int rc = 1;
-    if (probe_student(&o, &info) || !(d = data_cfg_read(o.data))) goto done;
+    if (probe_methods(&o, &info, &r) || !(d = data_cfg_read(o.data))) goto done;
     if (!d->valid) {
         dn_error("%s names no valid= list to evaluate on", d->path);
         goto done;
     }
-    r = (compare_results){o.cfg, d->valid, info.teacher_cfg, info.teacher_weights, info.classifier, 0, {0, 0},
-                          calloc((size_t)o.n_lengths * o.n_seeds, sizeof(pair_result)), 0};
-    printf("evaluating the teacher %s %s on %s\n", info.teacher_cfg, info.teacher_weights, d->valid);
-    if (!r.runs || evaluate(&o, d, info.classifier, info.teacher_cfg, info.teacher_weights, r.teacher, &r.k) ||
-        run_all(&o, &info, d, &r) || write_report(&o, &r) || (o.erf_list && draw_erfs(&o, &info, &r)))
+    r.valid = d->valid;
+    if (!(r.runs = calloc((size_t)o.n_lengths * o.n_seeds, sizeof *r.runs))) goto done;
+    if (evaluate_teachers(&o, d, &r) || run_all(&o, &info, d, &r) || write_report(&o, &r) ||
+        (o.erf_list && draw_erfs(&o, &info, &r)))
         goto done;
     rc = 0;
 done:
     if (rc && dn_last_error()[0]) fprintf(stderr, "darknet distill compare: %s\n", dn_last_error());
-    free(r.runs);
+    free_results(&r);
     data_cfg_free(d);
-    free(info.teacher_cfg);
-    free(info.teacher_weights);
     return rc;
 }
 

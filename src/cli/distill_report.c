@@ -7,26 +7,29 @@
 
 #include "plot.h"
 
-void metric_names(const compare_results *r, char names[N_METRICS][16])
+static void metric_names(const compare_results *r, char names[N_METRICS][16])
 {
     snprintf(names[0], 16, "%s", r->classifier ? "top1" : "AP");
     if (r->classifier) snprintf(names[1], 16, "top%d", r->k);
     else snprintf(names[1], 16, "AP50");
 }
 
-/* The metric a chart and a one-number summary use: AP50 (what detection
- * papers on small data quote) or top-1. */
+/* The metric of the chart: AP50 (what detection papers on small data
+ * quote) or top-1. */
 static int main_metric(const compare_results *r) { return r->classifier ? 0 : 1; }
 
-void print_pair(FILE *f, const compare_results *r, const pair_result *p)
+void print_run(FILE *f, const compare_results *r, const compare_run *run)
 {
     char m[N_METRICS][16];
     metric_names(r, m);
-    fprintf(f, "%6d its  seed %-4llu", p->iterations, (unsigned long long)p->seed);
-    for (int k = 0; k < N_METRICS; ++k)
-        fprintf(f, "  %s %6.2f -> %6.2f (%+6.2f)", m[k], p->student[k], p->distilled[k],
-                p->distilled[k] - p->student[k]);
-    fputc('\n', f);
+    for (int k = 0; k < N_METRICS; ++k) {
+        fprintf(f, "%6d its  seed %-4llu %-5s student %6.2f", run->iterations, (unsigned long long)run->seed, m[k],
+                run->student[k]);
+        for (int j = 0; j < r->n_methods; ++j)
+            fprintf(f, "  %s %6.2f (%+.2f)", r->methods[j].name, run->distilled[j][k],
+                    run->distilled[j][k] - run->student[k]);
+        fputc('\n', f);
+    }
 }
 
 /* Mean and sample standard deviation (0 for one value). */
@@ -44,25 +47,27 @@ static stat stat_of(const double *v, int n)
     return s;
 }
 
-/* The runs of one schedule length, for metric k. */
+/* The runs of one schedule length, metric k and method j, over seeds. */
 typedef struct {
     int iterations;
     stat student, distilled, gain;
-} length_summary;
+} summary;
 
-static length_summary summarise(const compare_results *r, int iterations, int k)
+static summary summarise(const compare_results *r, int iterations, int k, int j)
 {
+    summary s = {iterations, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
     double *v = malloc(sizeof(double) * 3 * (r->n_runs + 1));
+    if (!v) return s;
+    double *st = v, *di = v + r->n_runs, *gain = v + 2 * r->n_runs;
     int n = 0;
-    for (int i = 0; v && i < r->n_runs; ++i) {
-        const pair_result *p = &r->runs[i];
-        if (p->iterations != iterations) continue;
-        v[n] = p->student[k];
-        v[r->n_runs + n] = p->distilled[k];
-        v[2 * r->n_runs + n++] = p->distilled[k] - p->student[k];
+    for (int i = 0; i < r->n_runs; ++i) {
+        const compare_run *run = &r->runs[i];
+        if (run->iterations != iterations) continue;
+        st[n] = run->student[k];
+        di[n] = run->distilled[j][k];
+        gain[n++] = run->distilled[j][k] - run->student[k];
     }
-    length_summary s = {iterations, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
-    if (v) s = (length_summary){iterations, stat_of(v, n), stat_of(v + r->n_runs, n), stat_of(v + 2 * r->n_runs, n)};
+    s = (summary){iterations, stat_of(st, n), stat_of(di, n), stat_of(gain, n)};
     free(v);
     return s;
 }
@@ -79,53 +84,59 @@ static int lengths_of(const compare_results *r, int *out)
     return n;
 }
 
-static void print_warnings(FILE *f, const length_summary *s, const char *metric, double t)
+static void print_warnings(FILE *f, const summary *s, const compare_method *m, const char *metric, int k)
 {
-    if (s->student.mean >= t)
-        fprintf(f, "WARNING: at %d iterations the plain student (%s %.2f) reaches the teacher (%.2f): the teacher "
-                   "is not better at this schedule, so a gain here is not what distillation transfers (train the "
-                   "teacher longer, or a larger one)\n",
-                s->iterations, metric, s->student.mean, t);
+    if (s->student.mean >= m->teacher[k])
+        fprintf(f, "WARNING: %s at %d iterations: the plain student (%s %.2f) reaches the teacher (%.2f): the "
+                   "teacher is not better at this schedule, so a gain here is not what distillation transfers "
+                   "(train the teacher longer, or a larger one)\n",
+                m->name, s->iterations, metric, s->student.mean, m->teacher[k]);
     if (s->gain.n > 1 && fabs(s->gain.mean) <= s->gain.sd)
-        fprintf(f, "note: at %d iterations the %s gain %+.2f is within its spread over %d seeds (sd %.2f): "
+        fprintf(f, "note: %s at %d iterations: the %s gain %+.2f is within its spread over %d seeds (sd %.2f): "
                    "not a measured effect\n",
-                s->iterations, metric, s->gain.mean, s->gain.n, s->gain.sd);
+                m->name, s->iterations, metric, s->gain.mean, s->gain.n, s->gain.sd);
     else if (s->gain.n == 1)
-        fprintf(f, "note: at %d iterations one seed only: no spread to judge the %s gain %+.2f by (-seeds 1,2,3)\n",
-                s->iterations, metric, s->gain.mean);
+        fprintf(f, "note: %s at %d iterations: one seed only, no spread to judge the %s gain %+.2f by (-seeds 1,2,3)\n",
+                m->name, s->iterations, metric, s->gain.mean);
 }
 
 static void print_summary(FILE *f, const compare_results *r, int k, const int *lengths, int n_lengths)
 {
     char m[N_METRICS][16];
     metric_names(r, m);
-    fprintf(f, "\n%s by schedule length (teacher %.2f; mean +- sd over seeds):\n", m[k], r->teacher[k]);
-    fprintf(f, "%10s %5s %16s %16s %16s %10s %10s\n", "iterations", "seeds", "student", "distilled", "direct_gain",
-            "eff_gain", "teacher-st");
-    for (int i = 0; i < n_lengths; ++i) {
-        length_summary s = summarise(r, lengths[i], k);
-        char eff[16] = "n/a";
-        if (r->teacher[k] > 0) snprintf(eff, sizeof eff, "%+.4f", s.gain.mean / r->teacher[k]);
-        fprintf(f, "%10d %5d %8.2f +- %4.2f %8.2f +- %4.2f %+8.2f +- %4.2f %10s %+10.2f\n", s.iterations, s.gain.n,
-                s.student.mean, s.student.sd, s.distilled.mean, s.distilled.sd, s.gain.mean, s.gain.sd, eff,
-                r->teacher[k] - s.student.mean);
-    }
-    for (int i = 0; i < n_lengths; ++i) {
-        length_summary s = summarise(r, lengths[i], k);
-        print_warnings(f, &s, m[k], r->teacher[k]);
-    }
+    fprintf(f, "\n%s by method and schedule length (mean +- sd over seeds):\n", m[k]);
+    fprintf(f, "%10s %5s %-16s %8s %16s %16s %16s %10s %10s\n", "iterations", "seeds", "method", "teacher", "student",
+            "distilled", "direct_gain", "eff_gain", "teacher-st");
+    for (int j = 0; j < r->n_methods; ++j)
+        for (int i = 0; i < n_lengths; ++i) {
+            const compare_method *me = &r->methods[j];
+            summary s = summarise(r, lengths[i], k, j);
+            char eff[16] = "n/a";
+            if (me->teacher[k] > 0) snprintf(eff, sizeof eff, "%+.4f", s.gain.mean / me->teacher[k]);
+            fprintf(f, "%10d %5d %-16s %8.2f %8.2f +- %5.2f %8.2f +- %5.2f %+8.2f +- %5.2f %10s %+10.2f\n",
+                    s.iterations, s.gain.n, me->name, me->teacher[k], s.student.mean, s.student.sd, s.distilled.mean,
+                    s.distilled.sd, s.gain.mean, s.gain.sd, eff, me->teacher[k] - s.student.mean);
+        }
+    for (int j = 0; j < r->n_methods; ++j)
+        for (int i = 0; i < n_lengths; ++i) {
+            summary s = summarise(r, lengths[i], k, j);
+            print_warnings(f, &s, &r->methods[j], m[k], k);
+        }
 }
 
 void print_compare(FILE *f, const compare_results *r)
 {
     char m[N_METRICS][16];
     metric_names(r, m);
-    fprintf(f, "distill compare: %s; teacher %s (%s); valid %s\n", r->cfg, r->teacher_cfg, r->teacher_weights,
-            r->valid);
-    fprintf(f, "teacher: %s %.2f, %s %.2f (%s in %%)\n", m[0], r->teacher[0], m[1], r->teacher[1],
-            r->classifier ? "top-1 and top-k accuracy" : "COCO AP and AP50");
-    fprintf(f, "runs (student -> distilled, same initial weights, batches and schedule):\n");
-    for (int i = 0; i < r->n_runs; ++i) print_pair(f, r, &r->runs[i]);
+    fprintf(f, "distill compare on %s (%s in %%); the plain student is %s with distillation off\n", r->valid,
+            r->classifier ? "top-1 and top-k accuracy" : "COCO AP and AP50", r->methods[0].cfg);
+    for (int j = 0; j < r->n_methods; ++j) {
+        const compare_method *me = &r->methods[j];
+        fprintf(f, "method %s: %s; teacher %s (%s): %s %.2f, %s %.2f\n", me->name, me->cfg, me->teacher_cfg,
+                me->teacher_weights, m[0], me->teacher[0], m[1], me->teacher[1]);
+    }
+    fprintf(f, "runs (same initial weights, batches and schedule):\n");
+    for (int i = 0; i < r->n_runs; ++i) print_run(f, r, &r->runs[i]);
     int *lengths = malloc(sizeof(int) * (r->n_runs + 1));
     if (!lengths) return;
     int n = lengths_of(r, lengths);
@@ -135,34 +146,40 @@ void print_compare(FILE *f, const compare_results *r)
     free(lengths);
 }
 
+/* Series s of the chart: the plain student, then each method's distilled
+ * student and teacher; v holds 5 arrays of n for it. */
+static plot_series chart_series(const compare_results *r, const int *lengths, int n, int s, double *v)
+{
+    int k = main_metric(r), j = (s - 1) / 2, teacher = s > 0 && s % 2 == 0;
+    double *x = v, *y = v + n, *err = v + 2 * n;
+    for (int i = 0; i < n; ++i) {
+        summary su = summarise(r, lengths[i], k, s ? j : 0);
+        x[i] = lengths[i];
+        y[i] = teacher ? r->methods[j].teacher[k] : s ? su.distilled.mean : su.student.mean;
+        err[i] = teacher ? 0 : s ? su.distilled.sd : su.student.sd;
+    }
+    const char *name = s == 0 ? "plain student" : r->methods[j].name;
+    if (teacher) name = r->n_methods == 1 ? "teacher" : r->methods[j].teacher_cfg;
+    return (plot_series){name, x, y, err, n};
+}
+
 int save_gain_chart(const char *path, const compare_results *r)
 {
-    int k = main_metric(r), *lengths = malloc(sizeof(int) * (r->n_runs + 1));
-    double *v = malloc(sizeof(double) * 6 * (r->n_runs + 1));
-    if (!lengths || !v) {
-        free(lengths);
-        free(v);
-        return -1;
+    int n_series = 1 + 2 * r->n_methods, *lengths = malloc(sizeof(int) * (r->n_runs + 1));
+    double *v = malloc(sizeof(double) * 3 * n_series * (r->n_runs + 1));
+    plot_series *series = malloc(sizeof *series * n_series);
+    int rc = -1;
+    if (lengths && v && series) {
+        int n = lengths_of(r, lengths);
+        for (int s = 0; s < n_series; ++s) series[s] = chart_series(r, lengths, n, s, v + 3 * n * s);
+        char m[N_METRICS][16], title[256];
+        metric_names(r, m);
+        snprintf(title, sizeof title, "%s by schedule length (mean +- sd over seeds)", m[main_metric(r)]);
+        plot_data p = {title, "iterations of the student's schedule", m[main_metric(r)], series, n_series};
+        rc = save_plot(path, &p);
     }
-    int n = lengths_of(r, lengths);
-    double *x = v, *st = v + n, *st_sd = v + 2 * n, *di = v + 3 * n, *di_sd = v + 4 * n, *te = v + 5 * n;
-    for (int i = 0; i < n; ++i) {
-        length_summary s = summarise(r, lengths[i], k);
-        x[i] = lengths[i];
-        st[i] = s.student.mean;
-        st_sd[i] = s.student.sd;
-        di[i] = s.distilled.mean;
-        di_sd[i] = s.distilled.sd;
-        te[i] = r->teacher[k];
-    }
-    char m[N_METRICS][16], title[256];
-    metric_names(r, m);
-    snprintf(title, sizeof title, "%s: %s by schedule length (mean +- sd over seeds)", r->cfg, m[k]);
-    plot_series series[3] = {{"teacher", x, te, NULL, n}, {"student", x, st, st_sd, n},
-                             {"distilled", x, di, di_sd, n}};
-    plot_data p = {title, "iterations of the student's schedule", m[k], series, 3};
-    int rc = save_plot(path, &p);
     free(lengths);
     free(v);
+    free(series);
     return rc;
 }

@@ -41,6 +41,10 @@ unsigned char *encode_image_jpg(const image *im, int quality, size_t *len);
  * would skip source pixels below half size). Both are exact at integer
  * scales: x2 down averages 2x2 blocks, same size copies. */
 image *resize_image(const image *im, int w, int h);
+/* A copy enlarged by the smallest integer factor (nearest neighbour: pixels
+ * stay crisp) that makes its shorter side at least min_side; a plain copy
+ * when it is that large already. For drawing on small images. */
+image *enlarge_image(const image *im, int min_side);
 /* The region [x, x+w) x [y, y+h) of im; parts outside im are 0.5 grey. */
 image *crop_image(const image *im, int x, int y, int w, int h);
 void flip_image(image *im);                       /* mirror left-right, in place */

@@ -107,6 +107,18 @@ image *resize_image(const image *im, int w, int h)
     return out;
 }
 
+image *enlarge_image(const image *im, int min_side)
+{
+    int shorter = im->w < im->h ? im->w : im->h, zoom = (min_side + shorter - 1) / shorter;
+    if (zoom < 1) zoom = 1;
+    image *out = make_image((int)((int64_t)im->w * zoom), (int)((int64_t)im->h * zoom), im->c);
+    if (!out) return NULL;
+    for (int k = 0; k < im->c; ++k)
+        for (int y = 0; y < out->h; ++y)
+            for (int x = 0; x < out->w; ++x) *image_at(out, x, y, k) = *image_at(im, x / zoom, y / zoom, k);
+    return out;
+}
+
 image *crop_image(const image *im, int x, int y, int w, int h)
 {
     image *out = im ? make_image_fill(w, h, im->c, 0.5f) : NULL;

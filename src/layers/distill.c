@@ -198,6 +198,37 @@ void network_set_distillation(network *net, int on) { net->distill_off = !on; }
 
 int network_distillation(const network *net) { return !net->distill_off; }
 
+/* The next layer at or after *i that is not [cwd] or [fd] (which pass their
+ * input through when distillation is off); NULL past the end. */
+static const layer *next_student_layer(const network *net, int *i)
+{
+    for (; *i < net->n; ++*i) {
+        const layer *l = &net->layers[*i];
+        if (l->ops != &cwd_ops && l->ops != &fd_ops) return l;
+    }
+    return NULL;
+}
+
+static int same_values(const layer *a, const layer *b)
+{
+    if (a->ops != b->ops || a->n_stored != b->n_stored) return 0;
+    if (distill_layer_pair(a)) return 1;   /* [kd]: its adapter is the distiller's own */
+    for (int t = 0; t < a->n_stored; ++t)
+        if (a->stored_n[t] != b->stored_n[t] || memcmp(a->stored[t], b->stored[t], sizeof(float) * a->stored_n[t]))
+            return 0;
+    return 1;
+}
+
+int network_same_student(const network *a, const network *b)
+{
+    int i = 0, j = 0;
+    for (;; ++i, ++j) {
+        const layer *la = next_student_layer(a, &i), *lb = next_student_layer(b, &j);
+        if (!la || !lb) return !la && !lb;
+        if (!same_values(la, lb)) return 0;
+    }
+}
+
 int network_distill_pairing(const network *net, int k, distill_pairing *out)
 {
     int count = 0;

@@ -33,8 +33,10 @@ rc=$?
 grep -q "interrupted by SIGINT: saving" "$tmp/int.log" && [ $rc = 0 ] && [ "$b/tiny_last.weights" -nt "$b/tiny_final.weights" ]
 check ctrl_c_saves $?
 w="$b/tiny_final.weights"
-"$DARKNET" detector test "$data" "$tmp/tiny.cfg" "$w" "$tmp/s/images/valid/000001.jpg" -thresh 0.01 -out "$tmp/p.png" > /dev/null 2>&1 && [ -s "$tmp/p.png" ]
-check test_draws $?
+# a 64 x 64 scene is drawn 8x enlarged, so that the labels do not hide the objects
+"$DARKNET" detector test "$data" "$tmp/tiny.cfg" "$w" "$tmp/s/images/valid/000001.jpg" -thresh 0.01 -out "$tmp/p.png" > /dev/null 2>&1 &&
+    [ "$(png_width "$tmp/p.png")" = 512 ]
+check test_draws_small_images_enlarged $?
 # names= that cannot be read, or holds no names: an error naming the file
 img="$tmp/s/images/valid/000001.jpg"
 sed 's#^names=.*#names='"$tmp"'/none.names#' "$data" > "$tmp/nonames.data"

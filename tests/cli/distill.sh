@@ -12,24 +12,25 @@ prefix=cli_distill_
 # width of a PNG: big-endian bytes 16..19
 png_width() { od -An -tu1 -j16 -N4 "$1" | awk '{ print (($1 * 256 + $2) * 256 + $3) * 256 + $4 }'; }
 # "ROW a b" of a table file -> "a b"
-# The summary of one metric: under "METRIC by schedule length (teacher T; ...)",
-# rows "ITERS SEEDS ST +- SD DI +- SD GAIN +- SD EFF LEAD". Checks the arithmetic:
-# gain = distilled - student, eff = gain / teacher, lead = teacher - student.
+# The summary of one metric: under "METRIC by method and schedule length", rows
+# "ITERS SEEDS METHOD TEACHER ST +- SD DI +- SD GAIN +- SD EFF LEAD". Checks the
+# arithmetic: gain = distilled - student, eff = gain / teacher, lead = teacher - student.
 summary_ok() {
     awk -v m="$2" 'function num(x) { return x ~ /^[-+]?[0-9]+\.[0-9]+$/ }
-        $0 ~ "^" m " by schedule length" { t = $6; sub(/;$/, "", t); on = 1; next }
+        $0 ~ "^" m " by method and schedule length" { on = 1; next }
         on && $1 == "iterations" { next }
         on && $1 ~ /^[0-9]+$/ {
-            rows++
-            if (NF != 13 || !num($3) || !num($6) || !num($9) || !num($13)) bad = 1
-            d = $6 - $3; if ($9 - d > 0.011 || d - $9 > 0.011) bad = 2
-            l = t - $3; if ($13 - l > 0.011 || l - $13 > 0.011) bad = 3
-            if (t == 0) { if ($12 != "n/a") bad = 4 }
-            else { r = $9 / t; tol = 0.011 / t + 0.0001; if ($12 - r > tol || r - $12 > tol) bad = 5 }
+            rows++; t = $4
+            if (NF != 15 || !num(t) || !num($5) || !num($8) || !num($11) || !num($15)) bad = 1
+            d = $8 - $5; if ($11 - d > 0.011 || d - $11 > 0.011) bad = 2
+            l = t - $5; if ($15 - l > 0.011 || l - $15 > 0.011) bad = 3
+            if (t == 0) { if ($14 != "n/a") bad = 4 }
+            else { r = $11 / t; tol = 0.011 / t + 0.0001; if ($14 - r > tol || r - $14 > tol) bad = 5 }
             next }
         on { on = 0 }
         END { exit bad ? bad : rows == 0 }' "$1"
 }
+
 s="$tmp/s"
 "$DARKNET" synth "$s" -n 16 -valid 6 -size 64 -classes 3 -seed 3 > /dev/null 2>&1
 sed -e 's/^max_batches=.*/max_batches=6/' -e 's/^batch=.*/batch=4/' -e 's/^width=.*/width=64/' \
@@ -56,11 +57,11 @@ done
 check files_written $?
 summary_ok "$out/compare.txt" AP && summary_ok "$out/compare.txt" AP50
 check detector_table $?
-sed -n '/^distill compare:/,/^(direct_gain/p' "$tmp/cmp.log" > "$tmp/printed"
-sed -n '/^distill compare:/,/^(direct_gain/p' "$out/compare.txt" | cmp -s - "$tmp/printed" && [ -s "$tmp/printed" ]
+sed -n '/^distill compare on/,/^(direct_gain/p' "$tmp/cmp.log" > "$tmp/printed"
+sed -n '/^distill compare on/,/^(direct_gain/p' "$out/compare.txt" | cmp -s - "$tmp/printed" && [ -s "$tmp/printed" ]
 check table_printed_and_written $?
 # a teacher that is not better than the plain student (here all score 0) is called out
-grep -q '^WARNING: at 6 iterations the plain student (AP50 0.00) reaches the teacher' "$out/compare.txt"
+grep -q '^WARNING: student at 6 iterations: the plain student (AP50 0.00) reaches the teacher' "$out/compare.txt"
 check teacher_not_better_is_warned $?
 # every iteration's losses by name: the header names them, one row per iteration
 [ "$(head -n 1 "$out/distilled_losses.csv")" = "iteration,lr,loss,focal,box,cwd" ] &&
@@ -81,6 +82,25 @@ check distilled_differs_same_layout $?
     [ "$(grep -c '^erf \(teacher\|baseline\|distilled\) layer=20 images=6 area20=' "$out/compare.txt")" = 3 ]
 check erf_side_by_side $?
 
+# several methods of one student: one plain baseline per run, a distilled student
+# and a summary row per method; a cfg that is another student is refused
+cp "$tmp/teacher.cfg" "$tmp/student_fd.cfg"
+for l in 20 22; do
+    printf '\n[fd]\nfrom=%d\nteacher=teacher.cfg\nteacher_weights=%s\nteacher_layer=%d\n' \
+        $l "$s/backup/teacher_final.weights" $l >> "$tmp/student_fd.cfg"
+done
+"$DARKNET" distill compare "$s/synth.data" "$tmp/student.cfg" "$tmp/student_fd.cfg" -iters 3 -out "$tmp/two" \
+    -threads 1 > "$tmp/two.log" 2>&1 && [ "$(grep -c '^== baseline' "$tmp/two.log")" = 1 ] &&
+    [ -s "$tmp/two/distilled_student_final.weights" ] && [ -s "$tmp/two/distilled_student_fd_final.weights" ] &&
+    [ "$(awk '/^AP by method/ { on = 1 } on && $1 == 3 { print $3 } /^$/ { on = 0 }' "$tmp/two/compare.txt" | tr '\n' ' ')" = "student student_fd " ] &&
+    summary_ok "$tmp/two/compare.txt" AP
+check methods_share_one_baseline $?
+sed 's/^filters=32$/filters=24/' "$tmp/student_fd.cfg" > "$tmp/other.cfg"
+"$DARKNET" distill compare "$s/synth.data" "$tmp/student.cfg" "$tmp/other.cfg" -iters 3 -out "$tmp/none2" \
+    > /dev/null 2> "$tmp/err"
+[ $? = 1 ] && grep -q 'other.cfg is not the same student as' "$tmp/err" && [ ! -e "$tmp/none2/baseline_final.weights" ]
+check other_student_refused $?
+
 # ---- a classifier: [kd] from a shapes teacher ----
 c="$tmp/c"
 "$DARKNET" synth "$c" -classify -n 64 -valid 32 -seed 3 > /dev/null 2>&1
@@ -96,14 +116,14 @@ check classifier_table $?
 # two schedule lengths (the schedule scaled, not cut) and two seeds: four pairs, a
 # summary row per length over both seeds, and the chart
 "$DARKNET" distill compare "$c/classify.data" "$tmp/kd.cfg" -iters 6 -lengths 0.5,1 -seeds 1,2 -out "$tmp/kd2" \
-    > "$tmp/kd2.log" 2>&1 && [ "$(grep -c '^pair done:' "$tmp/kd2.log")" = 4 ] &&
+    > "$tmp/kd2.log" 2>&1 && [ "$(grep -c '^run done:' "$tmp/kd2.log")" = 4 ] &&
     grep -q '^3/3: ' "$tmp/kd2.log" && [ -s "$tmp/kd2/gain_by_length.png" ] && [ -s "$tmp/kd2/distilled_3_s2_final.weights" ] &&
-    [ "$(awk '/^top1 by schedule length/ { on = 1; next } on && $1 ~ /^[0-9]+$/ { print $1, $2 } on && $1 !~ /^[0-9]+$/ && $1 != "iterations" { on = 0 }' "$tmp/kd2/compare.txt" | tr '\n' ' ')" = "3 2 6 2 " ] &&
+    [ "$(awk '/^top1 by method and schedule length/ { on = 1; next } on && $1 ~ /^[0-9]+$/ { print $1, $2 } on && $1 !~ /^[0-9]+$/ && $1 != "iterations" { on = 0 }' "$tmp/kd2/compare.txt" | tr '\n' ' ')" = "3 2 6 2 " ] &&
     summary_ok "$tmp/kd2/compare.txt" top1
 check lengths_and_seeds $?
 # the spread is the sample sd: for two seeds |a - b| / sqrt(2), from the run lines
-awk '$1 == 6 && $2 == "its" && $5 == "top1" { v[++n] = $6 }
-     /^top1 by schedule length/ { on = 1 } /^$/ { on = 0 } on && $1 == 6 { sd = $5 }
+awk '$1 == 6 && $2 == "its" && $5 == "top1" { v[++n] = $7 }
+     /^top1 by method and schedule length/ { on = 1 } /^$/ { on = 0 } on && $1 == 6 { sd = $7 }
      END { d = v[1] - v[2]; want = sqrt(d * d / 2); exit !(n == 2 && sd - want < 0.006 && want - sd < 0.006) }' \
     "$tmp/kd2/compare.txt"
 check spread_is_sample_sd_over_seeds $?
