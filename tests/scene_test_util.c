@@ -60,10 +60,10 @@ static const char *small_retina_text =
     "[convolutional]\nfilters=36\nsize=3\npad=1\nactivation=linear\nshare=22\n"            /* 28: box P4 */
     "[retina]\nclasses=3\ncls=19,25\nbox=22,28\nanchor_sizes=12,24\n";
 
-void small_retina_cfg(char *buf, size_t size, int width, float lr, int iters)
+void small_retina_cfg(char *buf, size_t size, int filters, float lr, int iters)
 {
-    snprintf(buf, size, small_retina_text, lr, iters / 10, iters * 4 / 5, iters, 16 * width, 32 * width,
-             32 * width, 64 * width, 64 * width);
+    snprintf(buf, size, small_retina_text, lr, iters / 10, iters * 4 / 5, iters, filters, 2 * filters, 2 * filters,
+             4 * filters, 4 * filters);
 }
 
 /* Draws scene `index` into im and its truth (crowd regions left out, as the

@@ -21,10 +21,10 @@ float train_on_scenes(network *net, uint64_t seed, int size, int classes, int it
 double scenes_ap50(network *net, uint64_t seed, int size, int classes, int n, double *ap);
 
 /* The cfg of a small RetinaNet for 64 x 64 scenes with 3 classes: backbone
- * `width` times 16-32-32-64-64 filters, 32-channel FPN levels P3 (layer 14)
- * and P4 (layer 16), batch 16, lr with a 10% burn-in and a x0.1 step at 80%
- * of `iters`. */
-void small_retina_cfg(char *buf, size_t size, int width, float lr, int iters);
+ * of f-2f-2f-4f-4f filters (f = `filters`), 32-channel FPN levels P3 (layer
+ * 14) and P4 (layer 16), batch 16, lr with a 10% burn-in and a x0.1 step at
+ * 80% of `iters`. */
+void small_retina_cfg(char *buf, size_t size, int filters, float lr, int iters);
 
 /* Integer from the environment, for experiment knobs. */
 int env_int(const char *name, int def);

@@ -15,7 +15,7 @@
 enum { S = 64, CLASSES = 3 };
 
 typedef struct {
-    int teacher_width, teacher_iters, student_iters, seed, valid;
+    int teacher_filters, student_filters, teacher_iters, student_iters, seed, valid;
     float lr, teacher_lr, loss_weight, tau;
 } cwd_experiment;
 
@@ -33,7 +33,7 @@ static network *trained(const char *cfg_text, uint64_t seed, int iters)
 static double train_teacher(const cwd_experiment *e, char *teacher_cfg, char *teacher_weights)
 {
     char text[8192];
-    small_retina_cfg(text, sizeof text, e->teacher_width, e->teacher_lr, e->teacher_iters);
+    small_retina_cfg(text, sizeof text, e->teacher_filters, e->teacher_lr, e->teacher_iters);
     strcpy(teacher_cfg, temp_file(text));
     snprintf(teacher_weights, 64, "%s.weights", teacher_cfg);
     /* experiments: DN_CWD_TEACHER_FILE keeps the trained teacher for the next run */
@@ -52,7 +52,7 @@ static double train_teacher(const cwd_experiment *e, char *teacher_cfg, char *te
 static double train_student(const cwd_experiment *e, const char *teacher_cfg, const char *teacher_weights)
 {
     char text[8192];
-    small_retina_cfg(text, sizeof text, 1, e->lr, e->student_iters);
+    small_retina_cfg(text, sizeof text, e->student_filters, e->lr, e->student_iters);
     for (int level = 0; teacher_cfg && level < 2; ++level) {
         size_t n = strlen(text);
         snprintf(text + n, sizeof text - n,
@@ -98,7 +98,8 @@ TEST(cwd_student_beats_plain_student)
         return;
     }
     cwd_experiment e = {
-        .teacher_width = env_int("DN_CWD_TEACHER_WIDTH", 2),
+        .teacher_filters = env_int("DN_CWD_TEACHER_FILTERS", 32),
+        .student_filters = env_int("DN_CWD_STUDENT_FILTERS", 16),
         .teacher_iters = env_int("DN_CWD_TEACHER_ITERS", 1000),
         .student_iters = env_int("DN_CWD_ITERS", 150),
         .seed = env_int("DN_CWD_SEED", 1),

@@ -28,7 +28,7 @@ TEST(retina_learns_synthetic_scenes)
     int iters = env_int("DN_RL_ITERS", full ? 300 : 10), seed = env_int("DN_RL_SEED", 1);
     float lr = getenv("DN_RL_LR") ? (float)atof(getenv("DN_RL_LR")) : 0.02f;
     char text[8192];
-    small_retina_cfg(text, sizeof text, 1, lr, iters);
+    small_retina_cfg(text, sizeof text, 16, lr, iters);
     const char *path = temp_file(text);
     network *net = load_network_seeded(path, NULL, 1, (uint64_t)seed);
     unlink(path);

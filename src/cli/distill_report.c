@@ -105,7 +105,7 @@ static void print_summary(FILE *f, const compare_results *r, int k, const int *l
     char m[N_METRICS][16];
     metric_names(r, m);
     fprintf(f, "\n%s by method and schedule length (mean +- sd over seeds):\n", m[k]);
-    fprintf(f, "%10s %5s %-16s %8s %16s %16s %16s %10s %10s\n", "iterations", "seeds", "method", "teacher", "student",
+    fprintf(f, "%10s %5s %-20s %8s %16s %16s %16s %10s %10s\n", "iterations", "seeds", "method", "teacher", "student",
             "distilled", "direct_gain", "eff_gain", "teacher-st");
     for (int j = 0; j < r->n_methods; ++j)
         for (int i = 0; i < n_lengths; ++i) {
@@ -113,7 +113,7 @@ static void print_summary(FILE *f, const compare_results *r, int k, const int *l
             summary s = summarise(r, lengths[i], k, j);
             char eff[16] = "n/a";
             if (me->teacher[k] > 0) snprintf(eff, sizeof eff, "%+.4f", s.gain.mean / me->teacher[k]);
-            fprintf(f, "%10d %5d %-16s %8.2f %8.2f +- %5.2f %8.2f +- %5.2f %+8.2f +- %5.2f %10s %+10.2f\n",
+            fprintf(f, "%10d %5d %-20s %8.2f %8.2f +- %5.2f %8.2f +- %5.2f %+8.2f +- %5.2f %10s %+10.2f\n",
                     s.iterations, s.gain.n, me->name, me->teacher[k], s.student.mean, s.student.sd, s.distilled.mean,
                     s.distilled.sd, s.gain.mean, s.gain.sd, eff, me->teacher[k] - s.student.mean);
         }
