@@ -1,11 +1,14 @@
 # darknet: build with `make`, test with `make test`, try it with `make demo`.
-# Switches: GPU=0/1 CUDNN=0/1 OPENCV=0/1 OPENBLAS=1/0 DEBUG=0/1 SANITIZE=0/1
+# Switches: GPU=0/1 CUDNN=0/1 OPENCV=0/1 OPENBLAS=1/0 DEBUG=0/1 SANITIZE=0/1 MPI=0/1
 GPU      ?= 0
 CUDNN    ?= 0
 OPENCV   ?= 0
 OPENBLAS ?= 1
 DEBUG    ?= 0
 SANITIZE ?= 0
+# MPI=1: training over several processes and hosts with Open MPI (mpirun -np N ./darknet ...)
+MPI      ?= 0
+MPICC    ?= mpicc
 # -march=native: darknet is built where it runs; set ARCH= for a portable build.
 ARCH     ?= -march=native
 
@@ -19,6 +22,10 @@ override BUILD := $(BUILD)-sanitize
 endif
 ifeq ($(OPENCV),1)
 override BUILD := $(BUILD)-opencv
+endif
+# MPI objects go to BUILD-mpi, unless BUILD already names such a directory
+ifeq ($(MPI)$(filter %-mpi,$(BUILD)),1)
+override BUILD := $(BUILD)-mpi
 endif
 
 INCLUDES := -Iinclude $(addprefix -Isrc/,core ops layers detect data analysis cli) -I/usr/include/stb
@@ -56,8 +63,26 @@ ifeq ($(CUDNN),1)
 CFLAGS   += -DDN_CUDNN
 LDLIBS   += -lcudnn
 endif
+# src/core/dist.h is MPI in dist_mpi.c, or one process in dist_local.c. The flags
+# come from Open MPI's wrapper, so CC (gcc, clang) stays the compiler.
+ifeq ($(MPI),1)
+ifeq ($(shell command -v $(MPICC)),)
+$(error MPI=1 needs $(MPICC): run scripts/install_deps.sh (openmpi-bin, libopenmpi-dev))
+endif
+CFLAGS   += -DDN_MPI $(shell $(MPICC) --showme:compile)
+LDLIBS   += $(shell $(MPICC) --showme:link)
+DIST_OFF := src/core/dist_local.c
+else
+DIST_OFF := src/core/dist_mpi.c
+endif
+# GPU=1 MPI=1: NCCL sums device buffers (src/core/dist_device.h)
+ifeq ($(GPU)$(MPI),11)
+LDLIBS   += -lnccl
+else
+DIST_OFF += src/core/dist_nccl.c
+endif
 
-LIB_SRC  := $(wildcard src/core/*.c src/ops/*.c src/layers/*.c src/detect/*.c src/data/*.c src/analysis/*.c)
+LIB_SRC  := $(filter-out $(DIST_OFF),$(wildcard src/core/*.c src/ops/*.c src/layers/*.c src/detect/*.c src/data/*.c src/analysis/*.c))
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o) $(CPP_SRC:%.cpp=$(BUILD)/%.o)
@@ -104,12 +129,25 @@ $(BUILD)/dump_outputs: $(BUILD)/tests/opencv/dump_outputs.o $(BUILD)/libdarknet.
 deps:
 	@scripts/install_deps.sh
 
+# The checks of training over several processes (tests/cli/mpi.sh) run a `make MPI=1` build
+# beside this one when Open MPI is installed (deps installs it); not under SANITIZE=1 (Open
+# MPI's own allocations would read as leaks).
+ifeq ($(MPI),1)
+MPI_BUILD := $(BUILD)
+else
+MPI_BUILD := $(BUILD)-mpi
+endif
+
 # The whole suite: unit tests, then the CLI and OpenCV cross-check scripts.
 test: deps
 	@$(MAKE) --no-print-directory darknet $(BUILD)/run_tests $(BUILD)/dump_outputs
 	@if pkg-config --exists opencv4; then $(MAKE) --no-print-directory $(BUILD)/opencv_check; fi
 	@if [ "$(OPENCV)" = 1 ]; then $(MAKE) --no-print-directory $(BUILD)/video_tool; fi
-	@DARKNET=$(BUILD)/darknet OPENCV_CHECK=$(BUILD)/opencv_check VIDEO_TOOL=$(BUILD)/video_tool \
+	@if [ "$(SANITIZE)" != 1 ] && command -v $(MPICC) > /dev/null; then \
+		$(MAKE) --no-print-directory MPI=1 $(MPI_BUILD)/darknet $(MPI_BUILD)/run_tests; fi
+	@if [ "$(SANITIZE)" != 1 ] && command -v $(MPICC) > /dev/null; then \
+		export DARKNET_MPI=$(MPI_BUILD)/darknet RUN_TESTS_MPI=$(MPI_BUILD)/run_tests; fi; \
+	DARKNET=$(BUILD)/darknet OPENCV_CHECK=$(BUILD)/opencv_check VIDEO_TOOL=$(BUILD)/video_tool \
 		tests/run_all.sh $(BUILD)/run_tests
 
 demo: deps darknet
@@ -159,6 +197,7 @@ fuzz: deps
 		scripts/fuzz.sh $(addprefix fuzz_,$(FUZZ_ONLY))
 
 clean:
-	rm -rf build build-sanitize build-opencv build-sanitize-opencv build-fuzz darknet
+	rm -rf build build-sanitize build-opencv build-sanitize-opencv build-fuzz darknet \
+		build-mpi build-sanitize-mpi build-opencv-mpi build-sanitize-opencv-mpi
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

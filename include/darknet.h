@@ -68,7 +68,8 @@ int resize_network(network *net, int w, int h);
 /* One optimisation step on a full batch (batch*subdivisions images, as the cfg's
  * `batch=` says): forward and backward per subdivision, then one update.
  * input: images, network_inputs() floats each; truth: network_truths() floats each.
- * Returns the loss per image. */
+ * Returns the loss per image. Data parallel: this rank's share of the batch in,
+ * the loss per image of the whole batch out (NAN when a sum over the ranks failed). */
 float train_network_step(network *net, const float *input, const float *truth);
 
 /* ---- inspection --------------------------------------------------------- */
@@ -110,7 +111,8 @@ int layer_is_loss(const layer *l);             /* reads truth or reported a loss
 int layer_losses(const layer *l, const char **names, float *values, int max);
 /* The loss parts of all loss layers summed by name, in first-seen order (five
  * [cwd] layers, one per FPN level, give one "cwd"). Fills names[i] / values[i]
- * and returns their count, at most max (later names are dropped). */
+ * and returns their count, at most max (later names are dropped). After a
+ * data-parallel step (network_set_data_parallel): averaged over the ranks. */
 int network_losses(const network *net, const char **names, float *values, int max);
 double layer_forward_ms(const layer *l);       /* wall time of its last forward */
 double layer_backward_ms(const layer *l);      /* and of its last backward */
@@ -141,6 +143,32 @@ int network_distill_pairing(const network *net, int k, distill_pairing *out);
  * [fd], holding the same values (e.g. two distillation cfgs of one student,
  * built with one seed: one plain baseline serves both). */
 int network_same_student(const network *a, const network *b);
+
+/* ---- several processes (mpirun with `make MPI=1`) ------------------------- */
+
+/* Makes net one replica of a data-parallel model trained by all ranks of the
+ * job (src/core/dist.h): the cfg's batch stays the images of a whole step,
+ * split evenly over the ranks (each runs batch / ranks of them, in passes of
+ * batch / (ranks * subdivisions)); gradients are summed over the ranks during
+ * backward and every rank makes the same update. Batch norm uses each rank's
+ * own images, or with sync_bn=1 in [net] the whole pass's (then N ranks give
+ * what one process with the whole batch gives); without sync_bn the rolling
+ * statistics are averaged over the ranks after each step. Refuses cfg text,
+ * weights (file, seed) or teachers that differ between the ranks, and a batch
+ * that does not split. Collective: every rank calls it. A job of one rank
+ * changes nothing. 0 or -1. */
+int network_set_data_parallel(network *net);
+int network_replicas(const network *net);     /* 1 unless data parallel */
+/* Collective: 0 when every rank holds the same weights, else -1 naming the first that differs. */
+int network_check_replicas(const network *net);
+typedef struct {
+    int replicas, buckets, overlap;
+    double mbytes;             /* gradient megabytes summed per step */
+    long steps;
+    double exposed_ms;         /* per step: summing that backward did not hide (after it) */
+    double hooks_ms;           /* per step: copying and starting sums during backward */
+} dn_allreduce_stats;
+dn_allreduce_stats network_allreduce_stats(const network *net);
 
 /* ---- detections ([yolo]) ------------------------------------------------- */
 
@@ -221,6 +249,13 @@ extern const char *const synth_shape_names[SYNTH_SHAPE_CLASSES];
  * background, written as w*h*c floats in [0,1] (NCHW). Deterministic in
  * (seed, index). Returns its class. */
 int synth_shape_image(uint64_t seed, uint64_t index, int w, int h, int c, float *image);
+/* The context stream: a shape and a small disc (the marker) 0.30-0.42 image
+ * sides apart, on a noisy background; the class is the marker's direction as
+ * seen from the shape (left, right, above, below), so it depends on both at
+ * once, far apart. Same conventions as synth_shape_image. */
+enum { SYNTH_CONTEXT_CLASSES = 4 };
+extern const char *const synth_context_names[SYNTH_CONTEXT_CLASSES];
+int synth_context_image(uint64_t seed, uint64_t index, int w, int h, int c, float *image);
 
 /* The synthetic detection dataset (`darknet synth`): scenes of 1-6 shape
  * objects (square, circle, triangle, cross, ring, diamond, hbar, vbar) in
@@ -234,6 +269,7 @@ typedef struct {
     int classes;           /* 1 .. SYNTH_DETECT_CLASSES */
     uint64_t seed;
     int quality;           /* JPEG quality 1..100 (0: 92) */
+    int context;           /* synth_write_classify: the context stream instead of the shapes */
 } synth_options;
 typedef struct {
     int objects, crowds;   /* written, over both splits */
@@ -255,7 +291,8 @@ int synth_write_dataset(const synth_options *o, synth_summary *summary);
  *   images/{train,valid}/LABEL_NNNNNN.png   NNNNNN = index + 1
  *   train.txt, valid.txt, labels.txt, classify.data (classes, train, valid,
  *   labels, backup, top=2), backup/
- * o->classes and o->quality are not used. Returns 0 or -1. */
+ * o->classes and o->quality are not used. With o->context, the context
+ * stream's images and labels (left, right, above, below) instead. Returns 0 or -1. */
 int synth_write_classify(const synth_options *o);
 
 #ifdef __cplusplus

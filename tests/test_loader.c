@@ -267,6 +267,78 @@ TEST(loader_same_seed_same_batches_for_any_thread_count)
     remove_tree(dir);
 }
 
+/* n_batches batches of loader c (its share, with shards) into im, truth, index. */
+static void load_batches(loader_config c, int n_batches, float *im, float *truth, int *index)
+{
+    int per_call = c.shards > 1 ? c.batch / c.shards : c.batch;
+    loader *L = loader_open(&c);
+    CHECK_MSG(L != NULL, "%s", dn_last_error());
+    size_t per = (size_t)per_call * 3 * c.width * c.height, tper = (size_t)per_call * DN_MAX_BOXES * 5;
+    loader_image_info info[16];
+    for (int b = 0; L && b < n_batches; ++b) {
+        CHECK(loader_next(L, im + b * per, truth + b * tper, info) == per_call);
+        for (int k = 0; k < per_call; ++k) index[b * per_call + k] = info[k].index;
+    }
+    loader_close(L);
+}
+
+TEST(sharded_loaders_together_deliver_the_batches_of_one_loader)
+{
+    char dir[64], paths[N_SCENES][512], *ptrs[N_SCENES];
+    if (make_temp_dir(dir)) return;
+    write_scenes(dir, paths, -1);
+    /* a batch of 8 in 2 passes (subdivisions) over 2 ranks: each loads 2 of each pass */
+    enum { W = 24, H = 20, B = 8, PASSES = 2, SHARDS = 2, BATCHES = 3, PART = B / PASSES / SHARDS };
+    loader_config c = config(paths, ptrs, N_SCENES, W, H, B);
+    c.jitter = 0.25f, c.flip = 1, c.hue = 0.1f, c.saturation = 1.5f, c.exposure = 1.5f;
+    size_t img = 3 * W * H, box = DN_MAX_BOXES * 5;
+    float *im = calloc(BATCHES * B * img, 4), *t = calloc(BATCHES * B * box, 4);
+    float *ims = calloc(BATCHES * B / SHARDS * img, 4), *ts = calloc(BATCHES * B / SHARDS * box, 4);
+    int idx[BATCHES * B], idxs[BATCHES * B / SHARDS];
+    load_batches(c, BATCHES, im, t, idx);
+    c.shards = SHARDS, c.shard_groups = PASSES;
+    for (c.shard = 0; c.shard < SHARDS; ++c.shard) {
+        load_batches(c, BATCHES, ims, ts, idxs);
+        for (int b = 0; b < BATCHES; ++b)
+            for (int p = 0; p < PASSES; ++p)
+                for (int j = 0; j < PART; ++j) {
+                    int whole = b * B + p * (B / PASSES) + c.shard * PART + j, mine = (b * PASSES + p) * PART + j;
+                    CHECK(idxs[mine] == idx[whole]);
+                    CHECK(!memcmp(ims + mine * img, im + whole * img, img * 4));
+                    CHECK(!memcmp(ts + mine * box, t + whole * box, box * 4));
+                }
+    }
+    c.shard = 0, c.batch = 6;   /* 6 does not split into 2 passes of 2 shards */
+    CHECK(loader_open(&c) == NULL && strstr(dn_last_error(), "cannot be cut"));
+    free(im), free(t), free(ims), free(ts);
+    remove_tree(dir);
+}
+
+TEST(every_image_of_an_epoch_is_loaded_once_across_shards)
+{
+    char dir[64], paths[N_SCENES][512];
+    if (make_temp_dir(dir)) return;
+    write_scenes(dir, paths, -1);
+    /* a list of 12 entries (each scene three times), batches of 6 over 3 ranks: two
+     * batches are one epoch, and together the ranks load each entry once */
+    enum { N = 12, B = 6, SHARDS = 3 };
+    char *list[N];
+    for (int i = 0; i < N; ++i) list[i] = paths[i % N_SCENES];
+    loader_config c = config(paths, list, 0, 16, 16, B);
+    c.paths = list, c.n_paths = N, c.jitter = 0.2f, c.flip = 1;
+    c.shards = SHARDS, c.shard_groups = 1;
+    int count[N] = {0}, idx[N / SHARDS];
+    float *im = calloc(N * 3 * 16 * 16, 4), *t = calloc(N * DN_MAX_BOXES * 5, 4);
+    for (c.shard = 0; c.shard < SHARDS; ++c.shard) {
+        load_batches(c, N / B, im, t, idx);
+        for (int k = 0; k < N / SHARDS; ++k)
+            if (idx[k] >= 0 && idx[k] < N) count[idx[k]]++;
+    }
+    for (int i = 0; i < N; ++i) CHECK_MSG(count[i] == 1, "list entry %d loaded %d times", i, count[i]);
+    free(im), free(t);
+    remove_tree(dir);
+}
+
 TEST(loader_skips_corrupt_and_missing_images)
 {
     char dir[64], paths[7][512], *ptrs[7];

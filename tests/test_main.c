@@ -1,8 +1,11 @@
-/* test_main.c: runs the registered tests; prints "N passed, N failed". */
+/* test_main.c: runs the registered tests; prints "N passed, N failed".
+ * Under mpirun (a `make MPI=1` build) every rank runs them; a test fails when
+ * it fails on any rank, and rank 0 prints the results. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "test.h"
 
 enum { MAX_TESTS = 512 };
@@ -33,6 +36,8 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
+    if (dist_init(&argc, &argv)) return 1;
+    if (dist_rank() && !freopen("/dev/null", "w", stdout)) return 1;
     const char *filter = argc > 1 ? argv[1] : NULL;
     int passed = 0, failed = 0;
     dn_set_log_level(DN_LOG_WARN);
@@ -41,7 +46,7 @@ int main(int argc, char **argv)
         current_failures = 0;
         dn_clear_error();
         tests[i].fn();
-        if (current_failures) {
+        if (dist_any(current_failures)) {
             printf("FAIL %s\n", tests[i].name);
             ++failed;
         } else {
@@ -51,5 +56,7 @@ int main(int argc, char **argv)
         fflush(stdout);
     }
     printf("%d passed, %d failed\n", passed, failed);
+    fflush(stdout);
+    dist_leave(0);
     return failed ? 1 : 0;
 }

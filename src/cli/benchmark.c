@@ -8,6 +8,8 @@
 #include "args.h"
 #include "commands.h"
 #include "darknet.h"
+#include "dist.h"
+#include "errors.h"
 #include "synth_detect.h"
 
 const char usage_benchmark[] =
@@ -15,7 +17,9 @@ const char usage_benchmark[] =
     "      time forward passes (with box decoding and NMS in detection layers) and, with\n"
     "      -train, training steps on random input (detectors: with the boxes of synthetic\n"
     "      scenes as truth) and their losses; -layers adds a per-layer table;\n"
-    "      the last line reads: benchmark forward_ms=F train_ms=T gflops=G\n";
+    "      the last line reads: benchmark forward_ms=F train_ms=T gflops=G. Under mpirun the\n"
+    "      batch is split over the ranks and training sums the gradients over them (the time\n"
+    "      that takes is printed; DARKNET_OVERLAP=0 sums only after backward)\n";
 
 static double now_ms(void)
 {
@@ -96,6 +100,7 @@ static double time_runs(network *net, float *x, float *truth, int iters, int tra
 {
     for (int i = 0; i < 2; ++i) /* warm-up: page faults, caches, thread start */
         train ? (void)train_network_step(net, x, truth) : (void)network_predict(net, x);
+    dist_barrier();   /* the ranks start timing together */
     int n = network_n_layers(net);
     double *fwd = calloc(n, sizeof *fwd), *bwd = calloc(n, sizeof *bwd), total = 0;
     for (int i = 0; i < iters; ++i) {
@@ -120,17 +125,33 @@ static double time_runs(network *net, float *x, float *truth, int iters, int tra
     return total / iters;
 }
 
+/* The network at the asked size; under mpirun each rank gets its share of
+ * the batch (training: a data-parallel replica that sums gradients). */
 static network *prepare(const char *cfg, int trainable, int w, int h, int batch)
 {
+    if (batch % dist_size()) {
+        dn_error("-batch %d does not split over %d ranks", batch, dist_size());
+        return NULL;
+    }
     network *net = trainable ? load_network(cfg, NULL, 1) : load_network_frozen(cfg, NULL);
     if (!net) return NULL;
     set_subdivisions_network(net, 1);
-    if (set_batch_network(net, batch) ||
-        ((w || h) && resize_network(net, w ? w : network_width(net), h ? h : network_height(net)))) {
+    if (set_batch_network(net, trainable ? batch : batch / dist_size()) ||
+        ((w || h) && resize_network(net, w ? w : network_width(net), h ? h : network_height(net))) ||
+        (trainable && network_set_data_parallel(net))) {
         free_network(net);
         return NULL;
     }
     return net;
+}
+
+/* What summing the gradients over the ranks cost per step. */
+static void print_allreduce(const network *net)
+{
+    dn_allreduce_stats s = network_allreduce_stats(net);
+    if (s.replicas < 2) return;
+    printf("allreduce over %d ranks: %.1f MB per step in %d buckets, overlap %s: %.2f ms per step after backward, "
+           "%.2f ms during it\n", s.replicas, s.mbytes, s.buckets, s.overlap ? "on" : "off", s.exposed_ms, s.hooks_ms);
 }
 
 int run_benchmark(int argc, char **argv)
@@ -177,6 +198,7 @@ int run_benchmark(int argc, char **argv)
         }
         step = time_runs(net, x, truth, iters, 1, per_layer);
         printf("train step: %.2f ms (%.1f images/s)\n", step, batch * 1e3 / step);
+        print_allreduce(net);
         const char *names[16];
         float values[16];
         int n = network_losses(net, names, values, 16);

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "detector_cmds.h"
 #include "detector_eval.h"
+#include "dist.h"
 
 typedef struct {
     data_cfg *data;
@@ -45,7 +46,9 @@ int detector_valid(int argc, char **argv)
     int rc = open_job(argc, argv, &j);
     if (rc == 2) return usage_error("detector");
     detector_eval e = {0};
-    if (!rc && (detector_evaluate(j.net, j.data, &j.o, &e) || coco_save_results(j.out, e.dets, e.n_dets))) rc = 1;
+    if (!rc && detector_evaluate(j.net, j.data, &j.o, &e)) rc = 1;
+    /* under mpirun every rank has all the results: rank 0 writes them */
+    if (!rc && !dist_rank() && coco_save_results(j.out, e.dets, e.n_dets)) rc = 1;
     if (rc) fprintf(stderr, "darknet detector valid: %s\n", dn_last_error());
     else printf("%d detections on %d images written to %s\n", e.n_dets, e.images, j.out);
     detector_eval_free(&e);

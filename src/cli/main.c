@@ -5,6 +5,8 @@
 
 #include "commands.h"
 #include "darknet.h"
+#include "dist.h"
+#include "ranks.h"
 
 static const command commands[] = {
     {"benchmark", usage_benchmark, run_benchmark},
@@ -28,6 +30,7 @@ static void print_overview(FILE *out)
 
 int usage_error(const char *name)
 {
+    if (dist_rank()) return 2;   /* every rank has the same arguments: one says it */
     for (int i = 0; i < N_COMMANDS; ++i)
         if (!strcmp(commands[i].name, name)) fprintf(stderr, "usage: darknet %s", commands[i].usage);
     return 2;
@@ -40,11 +43,8 @@ static int wants_help(int argc, char **argv)
     return 0;
 }
 
-int main(int argc, char **argv)
+static int run_command(int argc, char **argv)
 {
-    /* a file-size limit then fails the write (EFBIG, reported like a full
-     * disk, the last good file kept) instead of killing the process */
-    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         print_overview(stderr);
         return 2;
@@ -64,4 +64,14 @@ int main(int argc, char **argv)
     fprintf(stderr, "darknet: unknown command '%s'\n", argv[1]);
     print_overview(stderr);
     return 2;
+}
+
+int main(int argc, char **argv)
+{
+    /* a file-size limit then fails the write (EFBIG, reported like a full
+     * disk, the last good file kept) instead of killing the process */
+    signal(SIGXFSZ, SIG_IGN);
+    /* under mpirun: one rank of the job; alone: a job of one */
+    if (ranks_begin(&argc, &argv)) return 1;
+    return ranks_end(ranks_run_here(argc, argv) ? run_command(argc, argv) : 0);
 }

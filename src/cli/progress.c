@@ -44,7 +44,7 @@ void progress_report(progress *p, network *net, float loss)
 {
     double now = progress_now_ms();
     int it = network_iteration(net), max = p->max_iter ? p->max_iter : network_max_batches(net);
-    int images = network_batch(net) * network_subdivisions(net);
+    int images = network_batch(net) * network_subdivisions(net) * network_replicas(net);
     p->avg_loss = p->avg_loss < 0 ? loss : 0.9f * p->avg_loss + 0.1f * loss;
     int done = it - p->first_iteration > 0 ? it - p->first_iteration : 1;
     double per_step = (now - p->start_ms) / done;

@@ -8,14 +8,18 @@
 #include <string.h>
 
 #include "chart.h"
+#include "dist.h"
+#include "dist_agree.h"
 #include "errors.h"
 #include "files.h"
 #include "progress.h"
+#include "text_file.h"
 
 static volatile sig_atomic_t interrupted;
 
 int train_session_save(train_session *t, const char *suffix)
 {
+    if (dist_rank()) return 0;   /* every rank holds the same weights: rank 0 writes them */
     char path[PATH_MAX + 300];
     dn_clear_error(); /* the message printed is this save's */
     snprintf(path, sizeof path, "%s/%s_%s.weights", t->backup, t->base, suffix);
@@ -57,6 +61,20 @@ static int set_length(train_session *t)
     return 0;
 }
 
+/* With several ranks: each trains its share of every batch of the same
+ * list (whose contents are compared first, with the cfg and weights). */
+static int go_data_parallel(train_session *t)
+{
+    if (dist_size() == 1) return 0;
+    char *list = read_text_file(t->data->train, "image list");
+    uint64_t h = list ? hash_bytes(list, strlen(list), 0) : 0;
+    free(list);
+    char what[PATH_MAX + 32];
+    snprintf(what, sizeof what, "the image list %s", t->data->train);
+    if (dist_any(!list)) return list ? dn_error("another rank could not read %s", t->data->train) : -1;
+    return dist_check_same(h, what) || network_set_data_parallel(t->net) ? -1 : 0;
+}
+
 int train_session_open(train_session *t, const char *cmd, const char *data_path, const char *cfg,
                        const char *weights, int clear, uint64_t seed)
 {
@@ -71,7 +89,7 @@ int train_session_open(train_session *t, const char *cmd, const char *data_path,
     if (dot) *dot = 0;
     snprintf(t->backup, sizeof t->backup, "%s",
              t->out_dir ? t->out_dir : t->data->backup ? t->data->backup : "backup");
-    if (make_dirs(t->backup) || set_length(t)) return -1;
+    if ((!dist_rank() && make_dirs(t->backup)) || set_length(t) || go_data_parallel(t)) return -1;
     t->losses = calloc(t->max_iter, sizeof(float));
     t->metric_iter = calloc(t->max_iter, sizeof(int));
     t->metric = calloc(t->max_iter, sizeof(float));
@@ -96,7 +114,11 @@ int train_session_loader_config(train_session *t, loader_config *lc, uint64_t se
     lc->classes = t->data->classes;
     lc->width = network_width(t->net);
     lc->height = network_height(t->net);
-    lc->batch = network_batch(t->net) * network_subdivisions(t->net);
+    lc->batch = network_batch(t->net) * network_subdivisions(t->net) * network_replicas(t->net);
+    /* each rank loads its own places of every pass of the whole batch */
+    lc->shards = network_replicas(t->net);
+    lc->shard = dist_rank();
+    lc->shard_groups = network_subdivisions(t->net);
     lc->threads = t->threads;
     /* a resumed run draws new batches rather than repeating the first ones */
     lc->seed = seed + (uint64_t)network_iteration(t->net) * 7919;
@@ -105,21 +127,30 @@ int train_session_loader_config(train_session *t, loader_config *lc, uint64_t se
 
 /* Backups at iteration `it`: _last every backup_every, _ITER every ten of
  * those. A failure is reported and training goes on: the next backup may
- * work again (space freed on a full disk), and the final save is tried. */
-static void save_backups(train_session *t, int it, int backup_every)
+ * work again (space freed on a full disk), and the final save is tried.
+ * With several ranks they first check that all still hold the same weights
+ * (what rank 0 saves is then every rank's model); -1 when they do not. */
+static int save_backups(train_session *t, int it, int backup_every)
 {
+    if (network_replicas(t->net) > 1 && network_check_replicas(t->net)) {
+        if (!dist_rank()) fprintf(stderr, "darknet %s: %s\n", t->cmd, dn_last_error());
+        return -1;
+    }
     char suffix[32];
     snprintf(suffix, sizeof suffix, "%d", it);
     int failed = train_session_save(t, "last") != 0;
     if (it % (10 * backup_every) == 0) failed |= train_session_save(t, suffix) != 0;
     t->failed_backups += failed;
+    return 0;
 }
 
 /* A loss of exactly 0 for this many iterations from the start means nothing
  * is learned: labels without objects, or a loss layer that does nothing. */
 enum { ZERO_LOSS_ITERATIONS = 10 };
 
-enum { GO_ON, STOP_LOADER_FAILED, STOP_NAN };
+/* Why a run stops. The loss, and so STOP_NAN, is the same on every rank;
+ * a failed loader or step is this rank's own. */
+enum { GO_ON, STOP_LOADER_FAILED, STOP_STEP_FAILED, STOP_NAN, STOP_REPLICAS_DIFFER };
 
 /* One iteration: GO_ON, or why the run must stop. */
 static int train_one(train_session *t, loader *L, float *x, float *truth, progress *p, int *zero_run)
@@ -128,35 +159,56 @@ static int train_one(train_session *t, loader *L, float *x, float *truth, progre
         fprintf(stderr, "darknet %s: %s\n", t->cmd, dn_last_error());
         return STOP_LOADER_FAILED;
     }
+    dn_clear_error();
     float loss = train_network_step(t->net, x, truth);
     int it = network_iteration(t->net);
+    if (loss != loss && dn_has_error()) {   /* not the numbers: a sum over the ranks failed */
+        fprintf(stderr, "darknet %s: iteration %d: %s\n", t->cmd, it, dn_last_error());
+        return STOP_STEP_FAILED;
+    }
     t->losses[it - 1] = loss;
     progress_report(p, t->net, loss);
+    int speak = dist_rank() == 0;   /* the loss is every rank's mean: one says it */
     if (loss != loss) {
-        fprintf(stderr, "darknet %s: the loss is NaN at iteration %d; not saving it. "
-                        "Lower learning_rate or raise burn_in.\n", t->cmd, it);
+        if (speak)
+            fprintf(stderr, "darknet %s: the loss is NaN at iteration %d; not saving it. "
+                            "Lower learning_rate or raise burn_in.\n", t->cmd, it);
         return STOP_NAN;
     }
     *zero_run = loss == 0 && *zero_run >= 0 ? *zero_run + 1 : -1;
-    if (*zero_run == ZERO_LOSS_ITERATIONS)
+    if (*zero_run == ZERO_LOSS_ITERATIONS && speak)
         fprintf(stderr, "darknet %s: warning: the loss has been exactly 0 for %d iterations: nothing is "
                         "learned (do the labels hold objects? does every loss layer train?)\n", t->cmd, *zero_run);
     return GO_ON;
 }
 
+/* The gradient sums of a run over several ranks (rank 0 prints). */
+static void print_allreduce_stats(const train_session *t)
+{
+    dn_allreduce_stats s = network_allreduce_stats(t->net);
+    if (s.replicas < 2 || !s.steps) return;
+    printf("gradients summed over %d ranks: %.1f MB per step in %d buckets; per step %.2f ms after backward "
+           "and %.2f ms during it (overlap %s)\n",
+           s.replicas, s.mbytes, s.buckets, s.exposed_ms, s.hooks_ms, s.overlap ? "on" : "off");
+}
+
 /* The end of a run: the final weights, or _last when stopped early (a
  * signal, a failed loader: the work so far is kept), and the exit code. A
- * NaN loss saves nothing: the weights are NaN too. */
-static int finish_run(train_session *t, int stop)
+ * NaN loss saves nothing: the weights are NaN too. `leave`: all ranks agreed
+ * to stop for a signal (which may have reached another rank only). */
+static int finish_run(train_session *t, int stop, int leave)
 {
-    t->interrupted = interrupted != 0;
-    if (interrupted)
-        printf("interrupted by %s: saving before leaving\n", interrupted == SIGTERM ? "SIGTERM" : "SIGINT");
+    t->interrupted = leave;
+    if (leave)
+        printf("interrupted by %s: saving before leaving\n",
+               interrupted == SIGTERM ? "SIGTERM" : interrupted ? "SIGINT" : "a signal to another rank");
     int rc = stop != GO_ON;
-    if (stop != STOP_NAN && train_session_save(t, rc || interrupted ? "last" : "final")) rc = 1;
+    int keep = stop != STOP_NAN && stop != STOP_REPLICAS_DIFFER;
+    if (keep && train_session_save(t, rc || leave ? "last" : "final")) rc = 1;
     if (t->failed_backups)
         fprintf(stderr, "darknet %s: %d of the backups failed (see above)%s\n", t->cmd, t->failed_backups,
                 rc ? "" : "; the final weights are saved");
+    print_allreduce_stats(t);
     return rc;
 }
 
@@ -164,7 +216,7 @@ static void on_stop_signal(int sig) { interrupted = sig; }
 
 int train_session_run(train_session *t, loader *L, int truth_floats, int backup_every)
 {
-    int images = network_batch(t->net) * network_subdivisions(t->net);
+    int images = network_batch(t->net) * network_subdivisions(t->net);   /* this rank's share */
     float *x = malloc(sizeof(float) * images * network_inputs(t->net));
     float *truth = malloc(sizeof(float) * images * truth_floats);
     if (!x || !truth) {
@@ -173,26 +225,32 @@ int train_session_run(train_session *t, loader *L, int truth_floats, int backup_
         free(truth);
         return 1;
     }
-    /* Ctrl-C, and SIGTERM from timeouts, docker stop and batch schedulers */
+    /* Ctrl-C, and SIGTERM from timeouts, docker stop, batch schedulers and mpirun */
     signal(SIGINT, on_stop_signal);
     signal(SIGTERM, on_stop_signal);
-    printf("training %s on %s from iteration %d to %d, %d images per iteration\n", t->cfg, t->data->train,
-           network_iteration(t->net), t->max_iter, images);
+    int ranks = network_replicas(t->net);
+    printf("training %s on %s from iteration %d to %d, %d images per iteration", t->cfg, t->data->train,
+           network_iteration(t->net), t->max_iter, images * ranks);
+    if (ranks > 1) printf(" (%d on each of %d ranks)", images, ranks);
+    printf("\n");
     progress p;
     progress_start(&p, t->net);
     p.max_iter = t->max_iter;
-    if (t->loss_log && !(p.csv = fopen(t->loss_log, "w")))
+    if (t->loss_log && !dist_rank() && !(p.csv = fopen(t->loss_log, "w")))
         fprintf(stderr, "darknet %s: warning: cannot write %s; losses are not logged\n", t->cmd, t->loss_log);
-    int stop = GO_ON, zero_run = 0;
-    while (stop == GO_ON && network_iteration(t->net) < t->max_iter && !interrupted) {
+    /* the ranks stop together: at the same step, whichever got the signal */
+    int stop = GO_ON, zero_run = 0, leave = dist_any(interrupted != 0);
+    while (stop == GO_ON && network_iteration(t->net) < t->max_iter && !leave) {
         stop = train_one(t, L, x, truth, &p, &zero_run);
         int it = network_iteration(t->net);
         if (stop != GO_ON) break;
-        if (it % backup_every == 0 || it == t->max_iter) save_backups(t, it, backup_every);
-        if (t->on_iteration) t->on_iteration(t, it, t->ctx);
+        if ((it % backup_every == 0 || it == t->max_iter) && save_backups(t, it, backup_every))
+            stop = STOP_REPLICAS_DIFFER;
+        if (stop == GO_ON && t->on_iteration) t->on_iteration(t, it, t->ctx);
+        leave = dist_any(interrupted != 0);
     }
     free(x);
     free(truth);
     if (p.csv && fclose(p.csv)) fprintf(stderr, "darknet %s: warning: %s is incomplete\n", t->cmd, t->loss_log);
-    return finish_run(t, stop);
+    return finish_run(t, stop, leave);
 }

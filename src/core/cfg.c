@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "hash.h"
 #include "text_file.h"
 
 /* Removes all white space: darknet cfgs are written with and without spaces
@@ -338,4 +339,18 @@ int cfg_check_unused(cfg_section *s, const char *const *ignored, const char *con
                     s->file, o->line, s->name, o->key);
     }
     return 0;
+}
+
+uint64_t cfg_hash(const cfg_file *f)
+{
+    uint64_t h = 0;
+    for (int i = 0; i < f->n_sections; ++i) {
+        const cfg_section *s = &f->sections[i];
+        h = hash_bytes(s->name, strlen(s->name) + 1, h);
+        for (int k = 0; k < s->n_opts; ++k) {
+            h = hash_bytes(s->opts[k].key, strlen(s->opts[k].key) + 1, h);
+            h = hash_bytes(s->opts[k].val, strlen(s->opts[k].val) + 1, h);
+        }
+    }
+    return h;
 }

@@ -8,6 +8,8 @@
 #ifndef DN_CFG_H
 #define DN_CFG_H
 
+#include <stdint.h>
+
 typedef struct {
     char *key, *val;
     int line;
@@ -40,6 +42,9 @@ cfg_file *cfg_read(const char *path);
 /* Same, from text in memory; `path` only names it in messages. */
 cfg_file *cfg_parse_text(const char *text, const char *path);
 void cfg_free(cfg_file *f);
+/* A hash of what the file says (section names, keys, values; not comments,
+ * blank lines or spacing): two cfgs with the same hash build the same network. */
+uint64_t cfg_hash(const cfg_file *f);
 
 int cfg_has(cfg_section *s, const char *key);
 int cfg_int(cfg_section *s, const char *key, int def);

@@ -77,6 +77,17 @@ int layer_is_loss(const layer *l) { return l->truths > 0 || l->step_loss != 0; }
 
 int network_losses(const network *net, const char **names, float *values, int max)
 {
+    if (net->replicas == 1 || !net->n_step_losses) return network_losses_local(net, names, values, max);
+    int n = net->n_step_losses < max ? net->n_step_losses : max;
+    for (int k = 0; k < n; ++k) {
+        names[k] = net->step_names[k];
+        values[k] = net->step_values[k];
+    }
+    return n;
+}
+
+int network_losses_local(const network *net, const char **names, float *values, int max)
+{
     int count = 0;
     for (int i = 0; i < net->n; ++i) {
         const layer *l = &net->layers[i];

@@ -9,7 +9,9 @@
 #include <time.h>
 
 #include "blas.h"
+#include "dist.h"
 #include "errors.h"
+#include "grad_sync.h"
 #include "teacher.h"
 
 static void set_layer_input_shape(network *net, int i)
@@ -96,30 +98,42 @@ void backward_network_from(network *net, const float *input, int last)
         double t0 = now_ms();
         if (l->ops->backward) l->ops->backward(l, net);
         l->backward_ms = now_ms() - t0;
+        /* this layer's gradients of the step are final: their sum can start */
+        if (net->last_pass && net->grad_sync && grad_sync_layer_done(net->grad_sync, i)) net->replica_failed = 1;
     }
 }
 
 /* darknet's SGD: the gradient buffer accumulates the negative gradient summed
  * over the batch, so it is scaled by lr/batch; after the step it keeps
- * momentum times the update, which the next batch adds to. */
+ * momentum times the update, which the next batch adds to. With replicas the
+ * buffers hold the sum over all of them by now; the momentum part stays on
+ * rank 0 only, so that the next step's sum counts it once. */
 void update_network(network *net)
 {
     float lr = lr_at(&net->lr, net->iteration);
-    float batch = (float)net->batch * net->subdivisions;
+    float batch = (float)net->batch * net->subdivisions * net->replicas;
+    float keep = net->rank ? 0 : net->momentum;
     for (int i = 0; i < net->n; ++i) {
         layer *l = &net->layers[i];
         for (int p = 0; p < l->n_params; ++p) {
             param *q = &l->params[p];
             if (q->decay) axpy(q->n, -net->decay * batch, q->val, q->grad);
             axpy(q->n, lr / batch, q->grad, q->val);
-            scal(q->n, net->momentum, q->grad);
+            scal(q->n, keep, q->grad);
         }
     }
 }
 
+int network_pass_images(const network *net) { return net->batch * net->replicas; }
+
+int (*network_bn_sum(const network *net))(double *values, size_t n)
+{
+    return net->train && net->sync_bn && net->replicas > 1 ? dist_sum_doubles : NULL;
+}
+
 float network_bn_momentum(const network *net)
 {
-    float m = 1.0f / (1.0f + (float)(net->seen / (uint64_t)net->batch));
+    float m = 1.0f / (1.0f + (float)(net->seen / (uint64_t)network_pass_images(net)));
     /* PyTorch's 0.1, not darknet's 0.01: with 0.01 the statistics trail the
      * weights by ~100 steps, and after a few hundred steps a classifier lost
      * a third of its held-out accuracy to stale statistics (0.87 -> 0.62). */
@@ -150,23 +164,28 @@ float train_network_step(network *net, const float *input, const float *truth)
     float total = 0;
     size_t in_chunk = (size_t)net->batch * net->inputs;
     size_t truth_chunk = (size_t)net->batch * net->truths;
-    int images = net->batch * net->subdivisions;
+    int images = net->batch * net->subdivisions;   /* this replica's share of the step */
     net->train = 1;
+    net->replica_failed = 0;
     for (int i = 0; i < net->n; ++i) net->layers[i].step_loss = 0;
     for (int s = 0; s < net->subdivisions; ++s) {
         const float *x = input + s * in_chunk;
         net->truth = truth ? truth + s * truth_chunk : NULL;
+        net->last_pass = s == net->subdivisions - 1;
         forward_network(net, x);
         backward_network(net, x);
         for (int i = 0; i < net->n; ++i) net->layers[i].step_loss += net->layers[i].cost / images;
         total += network_cost(net);
-        net->seen += net->batch;
+        net->seen += (uint64_t)network_pass_images(net);
     }
+    net->last_pass = 0;
     net->iteration++;
-    update_network(net);
+    float loss = total / images;
+    int failed = net->replica_failed || (net->replicas > 1 && data_parallel_finish_step(net, &loss));
+    if (!failed) update_network(net);
     net->train = 0;
     net->truth = NULL;
-    return total / images;
+    return failed ? NAN : loss;
 }
 
 /* Sets every layer up for a new batch or input size. When a layer refuses

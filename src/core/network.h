@@ -32,10 +32,24 @@ struct network {
     float *workspace;     /* shared scratch, max over layers of l->workspace */
     size_t workspace_size;
     char *cfg_path;
+    uint64_t cfg_hash;    /* of what the cfg says (cfg_hash), to compare replicas */
     struct teacher **teachers; /* frozen teachers of distillation layers (teacher.h) */
     int n_teachers;
     int distill_off;      /* distillation switched off (network_set_distillation): teachers
                              not run, distillation layers add no loss and no gradient */
+    /* Data-parallel training over the ranks of a job (data_parallel.c): */
+    int replicas;         /* processes training this network together (1: alone) */
+    int rank;             /* this process's place among them */
+    int sync_bn;          /* [net] sync_bn=1: batch-norm statistics of the whole batch */
+    struct grad_sync *grad_sync;   /* gradient buckets summed over the replicas */
+    int last_pass;        /* the step's last forward/backward: its gradients are final */
+    int replica_failed;   /* a sum over the replicas failed during the last pass */
+    float *buffer_sums;   /* scratch to average the rolling statistics (without sync_bn) */
+    size_t buffer_floats;
+    /* the losses by name of the last step, averaged over the replicas */
+    const char *step_names[16];
+    float step_values[16];
+    int n_step_losses;
 };
 
 /* Forward over all layers on net->batch images (zeroes deltas when training). */
@@ -57,6 +71,20 @@ void update_network(network *net);
 float network_bn_momentum(const network *net);
 /* Sum of the layers' costs of the last forward. */
 float network_cost(const network *net);
+
+/* network_losses of this process's share of the last step only. */
+int network_losses_local(const network *net, const char **names, float *values, int max);
+/* Images of one pass over all replicas: batch * replicas. */
+int network_pass_images(const network *net);
+/* For batch norm: the sum over the replicas when the network synchronises
+ * its statistics in this pass (training, sync_bn=1, several replicas), else NULL. */
+int (*network_bn_sum(const network *net))(double *values, size_t n);
+/* The end of a data-parallel step, before the update (data_parallel.c):
+ * waits for the gradient sums, averages the loss per image (*loss, each
+ * layer's step_loss and the losses by name) and, without sync_bn, the
+ * rolling statistics over the replicas. 0 or -1. */
+int data_parallel_finish_step(network *net, float *loss);
+void data_parallel_free(network *net);
 
 /* Builds a network; trainable=0 makes an inference-only one (no deltas, no
  * gradient buffers), as a frozen teacher needs. */

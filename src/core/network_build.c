@@ -50,6 +50,8 @@ static int parse_net_section(network *net, cfg_section *s)
     if (!net->w || !net->h) cfg_fail(s, net->w ? "height" : "width", "is required");
     net->momentum = cfg_float_range(s, "momentum", 0.9f, 0, 1);
     net->decay = cfg_float_range(s, "decay", 0.0001f, 0, 1);
+    /* batch-norm statistics over all ranks' images (data-parallel training) */
+    net->sync_bn = cfg_int_range(s, "sync_bn", 0, 0, 1);
     if (lr_schedule_parse(&net->lr, s)) return -1;
     for (int i = 0; net_loader_keys[i]; ++i) cfg_str(s, net_loader_keys[i], NULL); /* used, not ignored */
     if (cfg_failed(s) || cfg_check_unused(s, net_ignored, NULL)) return -1;
@@ -106,8 +108,10 @@ network *build_network(const char *cfg_path, int trainable, uint64_t seed)
     network *net = dn_calloc(1, sizeof *net);
     if (!net) goto fail;
     net->trainable = trainable;
+    net->replicas = 1;
     net->cfg_path = dn_strdup(cfg_path);
     rng_seed(&net->rng, seed);
+    net->cfg_hash = cfg_hash(f);
     if (parse_net_section(net, &f->sections[0])) goto fail;
     if (f->n_sections < 2) {
         dn_error("%s: no layers after [net]", cfg_path);
@@ -196,6 +200,7 @@ static void free_layer(layer *l)
 void free_network(network *net)
 {
     if (!net) return;
+    data_parallel_free(net);
     for (int i = 0; i < net->n; ++i) free_layer(&net->layers[i]);
     free(net->layers);
     free_teachers(net);

@@ -32,6 +32,7 @@ typedef struct {
 
 struct loader {
     loader_config cfg;
+    int batch;                  /* images per loader_next: cfg.batch / shards */
     char **paths;
     int n;
     char *list;                 /* copy of cfg.list */
@@ -293,18 +294,31 @@ static void mark_bad(loader *L, int idx, const char *why)
                 L->cfg.eval ? "" : "; another image of the list takes its place");
 }
 
-/* Fills image k of the run (list entry `first`, or its replacements).
- * 0, or -1 with L's error set when no image of the list can be loaded. */
-static int fill_item(loader *L, int64_t k, int first)
+/* Image k of this loader's run is image global_item(k) of the whole run:
+ * in pass g of batch b, part `shard` of the pass. */
+static int64_t global_item(const loader *L, int64_t k)
 {
     const loader_config *c = &L->cfg;
-    int64_t b = k / c->batch;
-    int i = (int)(k % c->batch);
+    if (c->shards < 2) return k;
+    int64_t b = k / L->batch;
+    int i = (int)(k % L->batch), part = L->batch / c->shard_groups;
+    int g = i / part, j = i % part;
+    return b * c->batch + (int64_t)g * (c->batch / c->shard_groups) + (int64_t)c->shard * part + j;
+}
+
+/* Fills image k of this loader's run, image `global` of the whole run (list
+ * entry `first`, or its replacements). 0, or -1 with L's error set when no
+ * image of the list can be loaded. */
+static int fill_item(loader *L, int64_t k, int64_t global, int first)
+{
+    const loader_config *c = &L->cfg;
+    int64_t b = k / L->batch;
+    int i = (int)(k % L->batch);
     batch_buf *buf = &L->ring[b % L->n_bufs];
     float *dst = buf->images + i * L->per_image, *truth = buf->truth + i * L->truth_per_image;
     loader_image_info *info = &buf->info[i];
     rng_state r;
-    seed_stream(&r, c->seed, (uint64_t)k, STREAM_AUGMENT);
+    seed_stream(&r, c->seed, (uint64_t)global, STREAM_AUGMENT);
     augment a = draw_augment(c, &r);
     char why[1024] = "";
 
@@ -320,7 +334,7 @@ static int fill_item(loader *L, int64_t k, int first)
     /* candidates: the shuffle's choice, a few random entries, then every
      * entry from a random start; the first loadable one wins, so which
      * image fills the slot does not depend on what other threads found */
-    seed_stream(&r, c->seed, (uint64_t)k, STREAM_REPLACE);
+    seed_stream(&r, c->seed, (uint64_t)global, STREAM_REPLACE);
     int cand = first, scan_start = 0;
     for (int tries = 0;; ++tries) {
         if (!__atomic_load_n(&L->bad[cand], __ATOMIC_RELAXED)) {
@@ -351,14 +365,14 @@ static int fill_item(loader *L, int64_t k, int first)
 
 static int batch_size(const loader *L, int64_t b)
 {
-    if (!L->cfg.eval) return L->cfg.batch;
-    int64_t left = L->n - b * L->cfg.batch;
-    return left < L->cfg.batch ? (int)(left > 0 ? left : 0) : L->cfg.batch;
+    if (!L->cfg.eval) return L->batch;
+    int64_t left = L->n - b * L->batch;
+    return left < L->batch ? (int)(left > 0 ? left : 0) : L->batch;
 }
 
 static int can_claim(const loader *L)
 {
-    return L->next_item < L->total_items && L->next_item / L->cfg.batch < L->consumed + L->n_bufs;
+    return L->next_item < L->total_items && L->next_item / L->batch < L->consumed + L->n_bufs;
 }
 
 static void *worker(void *arg)
@@ -368,16 +382,16 @@ static void *worker(void *arg)
     for (;;) {
         while (!L->stop && !L->fatal && !can_claim(L)) pthread_cond_wait(&L->work, &L->lock);
         if (L->stop || L->fatal) break;
-        int64_t k = L->next_item++;
-        int first = (int)(k % L->n);
+        int64_t k = L->next_item++, g = global_item(L, k);
+        int first = (int)(g % L->n);
         if (!L->cfg.eval) {
-            if (k / L->n != L->perm_epoch) make_perm(L, k / L->n);
+            if (g / L->n != L->perm_epoch) make_perm(L, g / L->n);
             first = L->perm[first];
         }
         pthread_mutex_unlock(&L->lock);
-        fill_item(L, k, first);
+        fill_item(L, k, g, first);
         pthread_mutex_lock(&L->lock);
-        int64_t b = k / L->cfg.batch;
+        int64_t b = k / L->batch;
         batch_buf *buf = &L->ring[b % L->n_bufs];
         if (++buf->done == batch_size(L, b) || L->fatal) pthread_cond_broadcast(&L->ready);
     }
@@ -400,7 +414,7 @@ int loader_next(loader *L, float *images, float *truth, loader_image_info *info)
     pthread_mutex_unlock(&L->lock);
     if (!count) return 0;
     /* the workers leave this buffer alone until `consumed` moves on */
-    size_t B = (size_t)L->cfg.batch;
+    size_t B = (size_t)L->batch;
     memcpy(images, buf->images, count * L->per_image * sizeof(float));
     memset(images + count * L->per_image, 0, (B - count) * L->per_image * sizeof(float));
     if (truth) {
@@ -432,6 +446,10 @@ static int check_config(const loader_config *c)
     if (c->batch < 1) return dn_error("loader: batch %d must be at least 1", c->batch);
     if ((size_t)c->batch * 3 * c->width * c->height > ((size_t)1 << 32))
         return dn_error("loader: a batch of %d images of %d x %d is too large", c->batch, c->width, c->height);
+    if (c->shards > 1 && (c->eval || c->shard < 0 || c->shard >= c->shards || c->shard_groups < 1 ||
+                          c->batch % (c->shards * c->shard_groups)))
+        return dn_error("loader: batch %d cannot be cut into %d passes of %d shards (shard %d)%s", c->batch,
+                        c->shard_groups, c->shards, c->shard, c->eval ? " in evaluation" : "");
     if (c->threads < 0 || c->threads > 64) return dn_error("loader: %d threads (0 .. 64)", c->threads);
     if (c->ahead < 0 || c->ahead > 16) return dn_error("loader: %d batches ahead (0 .. 16)", c->ahead);
     if (!(c->jitter >= 0 && c->jitter <= 0.9f)) return dn_error("loader: jitter %g must lie in 0 .. 0.9", c->jitter);
@@ -465,6 +483,7 @@ loader *loader_open(const loader_config *cfg)
     if (!L) return NULL;
     L->cfg = *cfg;
     L->cfg.paths = NULL;   /* copied below; the caller's array may go */
+    L->batch = cfg->shards > 1 ? cfg->batch / cfg->shards : cfg->batch;
     if (!L->cfg.threads) L->cfg.threads = 2;
     if (!L->cfg.ahead) L->cfg.ahead = 2;
     pthread_mutex_init(&L->lock, NULL);
@@ -498,9 +517,9 @@ loader *loader_open(const loader_config *cfg)
     if (!L->perm || !L->bad || !L->seen || !L->ring) goto fail;
     for (int i = 0; i < L->n_bufs; ++i) {
         batch_buf *b = &L->ring[i];
-        b->images = dn_calloc(cfg->batch * L->per_image, sizeof(float));
-        b->truth = dn_calloc(cfg->batch * L->truth_per_image, sizeof(float));
-        b->info = dn_calloc(cfg->batch, sizeof *b->info);
+        b->images = dn_calloc(L->batch * L->per_image, sizeof(float));
+        b->truth = dn_calloc(L->batch * L->truth_per_image, sizeof(float));
+        b->info = dn_calloc(L->batch, sizeof *b->info);
         if (!b->images || !b->truth || !b->info) goto fail;
     }
     L->threads = dn_calloc(L->cfg.threads, sizeof *L->threads);

@@ -16,6 +16,10 @@
  * label file with more than DN_MAX_BOXES boxes, the first DN_MAX_BOXES that
  * stay in the crop are used (one warning per file).
  *
+ * Sharded (shards > 1, for data-parallel ranks): each loader takes its own
+ * places of every batch by position, so the loaders of all shards together
+ * deliver exactly the batches of one unsharded loader with the same seed.
+ *
  * Evaluation (eval=1): the list once, in order, letterboxed, no
  * augmentation; the last batch may be short.
  *
@@ -52,6 +56,12 @@ typedef struct {
     /* classification: the class (0 .. classes-1) of each image, in list
      * order, one per image of the list (copied); NULL: detection */
     const int *image_classes;
+    /* Data-parallel training (0: off): `batch` stays the whole batch of a
+     * step, cut into `shard_groups` passes (subdivisions) of `shards` equal
+     * parts each; this loader loads part `shard` of every pass, so loader_next
+     * gives batch / shards images: those (and their augmentation) that the
+     * same places of the whole batch hold, in order. Training only. */
+    int shards, shard, shard_groups;
 } loader_config;
 
 /* No augmentation, 2 threads, 2 batches ahead, seed DN_DEFAULT_SEED. */
@@ -89,9 +99,9 @@ loader *loader_open(const loader_config *cfg);
 /* Waits for the next batch and copies it out (call from one thread): images (batch * 3 * h * w
  * floats), truth (batch * DN_MAX_BOXES * 5, or batch * classes when
  * classifying; may be NULL) and info (batch
- * entries, may be NULL). Returns the number of images (batch in training;
- * eval: up to batch, the rest zeroed, 0 after the last), or -1 on an error
- * (every image of the list unreadable, out of memory). */
+ * entries, may be NULL), where batch is batch / shards when sharded. Returns the number of
+ * images (batch in training; eval: up to batch, the rest zeroed, 0 after the last), or -1 on
+ * an error (every image of the list unreadable, out of memory). */
 int loader_next(loader *L, float *images, float *truth, loader_image_info *info);
 int loader_n_images(const loader *L);   /* in the list */
 loader_stats loader_get_stats(loader *L);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "coco_json.h"
+#include "dist.h"
 #include "errors.h"
 #include "labels.h"
 #include "loader.h"
@@ -158,19 +159,22 @@ static loader *open_eval_loader(network *net, const data_cfg *data, char **paths
     return loader_open(&lc);
 }
 
-/* Runs the network over every listed image: detections and image sizes. */
-static int detect_all(network *net, const data_cfg *data, char **paths, int n, const detector_eval_options *o,
-                      int *w, int *h, detector_eval *out)
+/* Runs the network over the listed images first .. end-1: their detections
+ * (image ids are list indices) and sizes. */
+static int detect_range(network *net, const data_cfg *data, char **paths, int first, int end,
+                        const detector_eval_options *o, int *w, int *h, detector_eval *out)
 {
     if (set_batch_network(net, 1)) return -1;
+    if (first == end) return 0;
     float *x = malloc(sizeof(float) * network_inputs(net));
-    loader *L = x ? open_eval_loader(net, data, paths, n, o->threads) : NULL;
+    loader *L = x ? open_eval_loader(net, data, paths + first, end - first, o->threads) : NULL;
     int status = L ? 0 : -1, got;
     if (!x) dn_error("out of memory");
     loader_image_info info;
     while (!status && (got = loader_next(L, x, NULL, &info)) != 0) {
         if (got < 0) status = -1;
         if (got < 0) break;
+        info.index += first;
         w[info.index] = info.src_w;
         h[info.index] = info.src_h;
         network_predict(net, x);
@@ -180,6 +184,56 @@ static int detect_all(network *net, const data_cfg *data, char **paths, int n, c
     loader_close(L);
     free(x);
     return status;
+}
+
+/* Rank r of a job of `ranks` evaluates the images [n * r / ranks, n * (r + 1) / ranks). */
+static int range_start(int n, int r, int ranks) { return (int)((int64_t)n * r / ranks); }
+
+/* Every rank's image count, sizes and detections, in list order, on every rank. */
+static int gather_ranks(int n, int *w, int *h, detector_eval *out)
+{
+    int ranks = dist_size(), r = dist_rank(), first = range_start(n, r, ranks), end = range_start(n, r + 1, ranks);
+    size_t m = (size_t)(end - first);
+    int *mine = dn_calloc(1 + 2 * m, sizeof(int)), *all = NULL;
+    void *dets = NULL;
+    size_t bytes = 0, det_bytes = 0;
+    int rc = -1;
+    if (mine) {
+        mine[0] = out->images;
+        memcpy(mine + 1, w + first, m * sizeof(int));
+        memcpy(mine + 1 + m, h + first, m * sizeof(int));
+        rc = dist_allgather_blocks(mine, (1 + 2 * m) * sizeof(int), (void **)&all, &bytes) ||
+             dist_allgather_blocks(out->dets, out->n_dets * sizeof(coco_det), &dets, &det_bytes);
+    }
+    const int *p = all;
+    out->images = 0;
+    for (int k = 0; !rc && k < ranks; ++k) {
+        int a = range_start(n, k, ranks), len = range_start(n, k + 1, ranks) - a;
+        out->images += p[0];
+        memcpy(w + a, p + 1, len * sizeof(int));
+        memcpy(h + a, p + 1 + len, len * sizeof(int));
+        p += 1 + 2 * len;
+    }
+    free(mine);
+    free(all);
+    free(out->dets);
+    out->dets = dets;
+    out->n_dets = out->cap_dets = (int)(det_bytes / sizeof(coco_det));
+    return rc ? -1 : 0;
+}
+
+/* Runs the network over every listed image: detections and image sizes.
+ * Under mpirun each rank takes its own part of the list and all gather the
+ * results, which are then those of one process. */
+static int detect_all(network *net, const data_cfg *data, char **paths, int n, const detector_eval_options *o,
+                      int *w, int *h, detector_eval *out)
+{
+    int ranks = dist_size(), r = dist_rank();
+    int status = detect_range(net, data, paths, range_start(n, r, ranks), range_start(n, r + 1, ranks), o, w, h, out);
+    if (ranks == 1) return status;
+    if (dist_any(status))   /* each rank knows, so none waits for a failed one */
+        return status ? -1 : dn_error("another rank could not evaluate its part of %s (see its message)", data->valid);
+    return gather_ranks(n, w, h, out);
 }
 
 static void free_truth(eval_truth *t)

@@ -89,6 +89,8 @@ static int connected_setup(layer *l, network *net)
         s->bn.channels = s->n_out;
         s->bn.spatial = 1;
         if (net->trainable && !(s->bn.x_norm = dn_realloc(s->bn.x_norm, n, sizeof(float)))) return -1;
+        if (net->trainable && !(s->bn.sums = dn_realloc(s->bn.sums, 2 * (size_t)s->n_out + 1, sizeof(double))))
+            return -1;
     }
     if (net->trainable && activation_needs_input(s->act) &&
         !(s->pre_act = dn_realloc(s->pre_act, n, sizeof(float))))
@@ -133,6 +135,7 @@ static void connected_free(layer *l)
     connected_state *s = l->priv;
     if (!s) return;
     free(s->bn.x_norm);
+    free(s->bn.sums);
     free(s->pre_act);
     free(s);
 }

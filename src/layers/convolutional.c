@@ -185,6 +185,8 @@ static int conv_setup(layer *l, network *net)
         s->bn.channels = s->filters;
         s->bn.spatial = (int)spatial;
         if (net->trainable && !(s->bn.x_norm = dn_realloc(s->bn.x_norm, n, sizeof(float)))) return -1;
+        if (net->trainable && !(s->bn.sums = dn_realloc(s->bn.sums, 2 * (size_t)s->filters + 1, sizeof(double))))
+            return -1;
     }
     if (net->trainable && activation_needs_input(s->act) &&
         !(s->pre_act = dn_realloc(s->pre_act, n, sizeof(float))))
@@ -263,6 +265,7 @@ static void conv_free(layer *l)
     conv_state *s = l->priv;
     if (!s) return;
     free(s->bn.x_norm);
+    free(s->bn.sums);
     free(s->pre_act);
     free(s);
 }

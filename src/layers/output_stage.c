@@ -2,24 +2,26 @@
 
 #include "blas.h"
 
-void output_stage_forward(const output_stage *o, float *x, int batch, int channels, int spatial,
-                          const network *net)
+void output_stage_forward(const output_stage *o, float *x, int batch, int channels, int spatial, network *net)
 {
     size_t n = (size_t)batch * channels * spatial;
-    if (o->bn)
-        bn_forward(o->bn, x, net->train && o->bn->x_norm, network_bn_momentum(net));
-    else
+    if (o->bn) {
+        int train = net->train && o->bn->x_norm;
+        if (bn_forward_sync(o->bn, x, train, network_bn_momentum(net), train ? network_bn_sum(net) : NULL))
+            net->replica_failed = 1;
+    } else
         add_bias(x, o->biases, batch, channels, spatial);
     if (o->pre_act) copy(x, o->pre_act, n); /* also in inference: an input gradient may follow */
     activate_array(x, n, o->act);
 }
 
 void output_stage_backward(const output_stage *o, const float *out, float *delta, int batch, int channels,
-                           int spatial, const network *net)
+                           int spatial, network *net)
 {
     gradient_array(o->pre_act, out, (size_t)batch * channels * spatial, o->act, delta);
-    if (o->bn)
-        bn_backward(o->bn, delta, net->train, o->scale_grad, o->bias_grad);
-    else
+    if (o->bn) {
+        if (bn_backward_sync(o->bn, delta, net->train, o->scale_grad, o->bias_grad, network_bn_sum(net)))
+            net->replica_failed = 1;
+    } else
         backward_bias(o->bias_grad, delta, batch, channels, spatial);
 }

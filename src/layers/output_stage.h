@@ -16,13 +16,13 @@ typedef struct {
 } output_stage;
 
 /* In place on the layer's output. Batch statistics only when training a
- * network that keeps them (bn->x_norm). */
-void output_stage_forward(const output_stage *o, float *x, int batch, int channels, int spatial,
-                          const network *net);
+ * network that keeps them (bn->x_norm); with sync_bn over all replicas'
+ * images (a failed sum sets net->replica_failed). */
+void output_stage_forward(const output_stage *o, float *x, int batch, int channels, int spatial, network *net);
 /* delta (in place): from the gradient w.r.t. the activated output to the one
  * w.r.t. the linear part's output; adds the bias (and scale) gradients. The
  * forward must have run with the same net->train. */
 void output_stage_backward(const output_stage *o, const float *out, float *delta, int batch, int channels,
-                           int spatial, const network *net);
+                           int spatial, network *net);
 
 #endif
