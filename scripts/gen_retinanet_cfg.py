@@ -71,9 +71,10 @@ class Cfg:
         return "\n".join(self.lines) + "\n"
 
 
-def net_header(title, batch, subdivisions, size, lr, max_batches, steps, burn_in, decay):
+def net_header(title, batch, subdivisions, size, lr, max_batches, steps, burn_in, decay,
+               script="gen_retinanet_cfg.py"):
     return f"""# {title}
-# Written by scripts/gen_retinanet_cfg.py; edit that and run it again.
+# Written by scripts/{script}; edit that and run it again.
 [net]
 batch={batch}
 subdivisions={subdivisions}
@@ -153,9 +154,10 @@ def slak_mixer(kernels, small=5):
     return mixer
 
 
-def convnext(c, widths, depths, mixer):
+def convnext(c, widths, depths, mixer, stage_norms=True):
     """Adds a ConvNeXt-style backbone; returns the indices of C3, C4, C5 (each
-    stage output through its own [layernorm], as ConvNeXt's detection backbone).
+    stage output through its own [layernorm], as ConvNeXt's detection backbone),
+    or with stage_norms=False every stage's last block (a classifier's stages).
     No layer scale, no stochastic depth (DropPath), no final norm or classifier."""
     c.conv(widths[0], 4, 4, bn=0, act="linear", pad=0, comment="stem: 4x4/4 patchify conv")
     c.add("layernorm", None)
@@ -171,7 +173,9 @@ def convnext(c, widths, depths, mixer):
             c.conv(4 * dim, 1, bn=0, act="gelu")
             c.conv(dim, 1, bn=0, act="linear")
             last = c.add("shortcut", None, **{"from": block_in, "activation": "linear"})
-        if stage >= 1:
+        if not stage_norms:
+            outs.append(last)
+        elif stage >= 1:
             outs.append(c.add("layernorm", "C%d output norm" % (stage + 2)))
             if stage < 3:
                 c.add("route", None, layers=last)
@@ -398,6 +402,11 @@ def main():
                                                  out["retinanet_r50_fpn.cfg"], 10)
     out["retinanet_tiny_cwd.cfg"] = with_cwd(out["retinanet_tiny.cfg"], "retinanet_convnext_tiny.cfg",
                                              out["retinanet_convnext_tiny.cfg"], 10)
+    write_cfgs(out)
+
+
+def write_cfgs(out):
+    """Writes each {name: text} to cfg/name (through a temporary file)."""
     for name, text in out.items():
         path = os.path.join("cfg", name)
         with open(path + ".tmp", "w") as f:

@@ -4,6 +4,7 @@
 #define DN_TEST_H
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "darknet.h"
@@ -49,6 +50,13 @@ float *random_input(const network *net, unsigned seed);
 void random_fill(float *x, int n, float lo, float hi, unsigned seed);
 /* Largest |a-b| / max(1, |b|) over n values, reporting the index. */
 double max_rel_diff(const float *a, const float *b, int n, int *where);
+
+/* cfg/NAME's text (malloc'd; NULL, with a test failure, when it cannot be
+ * read); path receives where it was found (run from the root or tests/). */
+char *repo_cfg_text(const char *name, char *path, size_t path_size);
+/* The integers of a cfg's "# KEY=a,b,c" comment line (the generators name
+ * fpn_outputs= and stage_outputs= so); returns how many (0: no such line). */
+int cfg_comment_indices(const char *text, const char *key, int *idx, int max);
 
 /* Gradient check of a whole network on input x: the probe loss is
  * L = sum_i r_i * output_i of the last layer, r fixed random. Compares the

@@ -418,6 +418,55 @@ TEST(fd_identical_maps_give_zero_loss_and_gradient)
     remove_teacher(tcfg, tw);
 }
 
+/* The multi-layer FD of "Are Large Kernels Better Teachers": one [fd] per
+ * stage, all naming one teacher. It is loaded once and run once per training
+ * pass, as deep as the deepest paired stage; each layer adds its own loss
+ * (one "fd" by name, their sum); and the gradients of all stages add up in the
+ * student (finite differences through it all; the teacher's maps are constant). */
+TEST(fd_on_every_stage_shares_one_teacher_run_once_per_batch)
+{
+    char tcfg[256], tw[256], text[4096];
+    save_teacher(FD_NET "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=linear\n"
+                        "[convolutional]\nfilters=6\nsize=3\nstride=2\npad=1\nactivation=linear\n"
+                        "[convolutional]\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=linear\n",
+                 tcfg, tw, 71, 1);
+    snprintf(text, sizeof text,
+             FD_NET "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=tanh\n"
+                    "[convolutional]\nfilters=4\nsize=3\nstride=2\npad=1\nactivation=tanh\n"
+                    "[convolutional]\nfilters=5\nsize=3\nstride=2\npad=1\nactivation=tanh\n"
+                    "[fd]\nfrom=0\nteacher=%s\nteacher_weights=%s\nteacher_layer=0\n"
+                    "[fd]\nfrom=1\nteacher=%s\nteacher_weights=%s\nteacher_layer=1\nloss_weight=2\n"
+                    "[fd]\nfrom=2\nteacher=%s\nteacher_weights=%s\nteacher_layer=2\ntype=smooth_l1\n",
+             tcfg, tw, tcfg, tw, tcfg, tw);
+    network *net = build_net(text);
+    if (net) {
+        CHECK(net->n_teachers == 1 && net->teachers[0]->last_layer == 2);
+        float *x = random_input(net, 5), truth = 0;
+        for (int i = 0; i < 3; ++i) train_network_step(net, x, &truth);
+        CHECK(net->teachers[0]->runs == 3);
+        float sum = 0;
+        for (int i = 3; i < 6; ++i) {
+            CHECK_MSG(net->layers[i].step_loss > 0, "[fd] %d: loss %g", i, net->layers[i].step_loss);
+            sum += net->layers[i].step_loss;
+        }
+        const char *names[4];
+        float values[4];
+        CHECK(network_losses(net, names, values, 4) == 1 && !strcmp(names[0], "fd"));
+        CHECK_NEAR(values[0], sum, 1e-5 * sum);
+        free(x);
+        free_network(net);
+    }
+    net = build_net(text);
+    if (net) {
+        float *x = random_input(net, 6);
+        double err = grad_check(net, x, 1e-2);
+        CHECK_MSG(err < 1e-2, "finite differences differ by %g", err);
+        free(x);
+        free_network(net);
+    }
+    remove_teacher(tcfg, tw);
+}
+
 /* ---------------- cfg errors ---------------- */
 
 /* The cfg must be refused with "PATH:LINE: [section] KEY" in the message and `words`. */

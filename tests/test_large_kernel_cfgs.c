@@ -29,40 +29,8 @@
 #include "network.h"
 #include "test.h"
 
-/* cfg/NAME's text (malloc'd, NULL on failure); run from the repository root or tests/. */
-static char *cfg_text(const char *name, char *path, size_t path_size)
-{
-    snprintf(path, path_size, "cfg/%s", name);
-    if (access(path, R_OK)) snprintf(path, path_size, "../cfg/%s", name);
-    FILE *f = fopen(path, "rb");
-    CHECK_MSG(f != NULL, "cannot open %s (run the tests from the repository root)", name);
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *text = malloc((size_t)n + 1);
-    size_t got = text ? fread(text, 1, (size_t)n, f) : 0;
-    fclose(f);
-    if (!text) return NULL;
-    text[got] = 0;
-    return text;
-}
-
 /* The indices of the generator's "# fpn_outputs=a,b,c" line; returns how many. */
-static int fpn_outputs(const char *text, int *idx, int max)
-{
-    const char *p = strstr(text, "\n# fpn_outputs=");
-    if (!p) return 0;
-    p += strlen("\n# fpn_outputs=");
-    int n = 0;
-    for (char *end; n < max; p = end + 1) {
-        long v = strtol(p, &end, 10);
-        if (end == p) break;
-        idx[n++] = (int)v;
-        if (*end != ',') break;
-    }
-    return n;
-}
+static int fpn_outputs(const char *text, int *idx, int max) { return cfg_comment_indices(text, "fpn_outputs", idx, max); }
 
 /* The [retina] section without its cls= and box= lines (layer indices differ). */
 static void retina_keys(const char *text, char *out, size_t size)
@@ -90,7 +58,7 @@ static const char *const tiny_teachers[] = {"retinanet_convnext_tiny.cfg", "reti
 TEST(large_kernel_tiny_fpn_levels_match_retinanet_tiny)
 {
     char path[256], want_retina[2048], got_retina[2048];
-    char *ref_text = cfg_text("retinanet_tiny.cfg", path, sizeof path);
+    char *ref_text = repo_cfg_text("retinanet_tiny.cfg", path, sizeof path);
     if (!ref_text) return;
     int ref_idx[8], n_ref = fpn_outputs(ref_text, ref_idx, 8);
     CHECK_MSG(n_ref == 3, "retinanet_tiny.cfg names %d FPN outputs, expected P3-P5", n_ref);
@@ -99,7 +67,7 @@ TEST(large_kernel_tiny_fpn_levels_match_retinanet_tiny)
     CHECK_MSG(ref != NULL, "retinanet_tiny.cfg: %s", dn_last_error());
     for (size_t t = 0; ref && t < sizeof tiny_teachers / sizeof tiny_teachers[0]; ++t) {
         const char *name = tiny_teachers[t];
-        char *text = cfg_text(name, path, sizeof path);
+        char *text = repo_cfg_text(name, path, sizeof path);
         if (!text) continue;
         int idx[8], n = fpn_outputs(text, idx, 8);
         CHECK_MSG(n == n_ref, "%s names %d FPN outputs, retinanet_tiny.cfg %d", name, n, n_ref);
@@ -131,7 +99,7 @@ TEST(large_kernel_tiny_forward_is_finite)
 {
     char path[256];
     for (size_t t = 0; t < sizeof tiny_teachers / sizeof tiny_teachers[0]; ++t) {
-        char *text = cfg_text(tiny_teachers[t], path, sizeof path);
+        char *text = repo_cfg_text(tiny_teachers[t], path, sizeof path);
         int idx[8], n = text ? fpn_outputs(text, idx, 8) : 0;
         free(text);
         network *net = load_network_frozen(path, NULL);
@@ -238,7 +206,7 @@ TEST(slak_tiny_needs_no_large_im2col)
     /* Its largest im2col should be a head's 3x3 over 64 channels at 16 x 16;
      * one 5 x 29 depthwise of stage 1 through im2col would need 41 * 145 * 32^2. */
     char path[256];
-    char *text = cfg_text("retinanet_slak_tiny.cfg", path, sizeof path);
+    char *text = repo_cfg_text("retinanet_slak_tiny.cfg", path, sizeof path);
     if (!text) return;
     free(text);
     network *net = build_network(path, 0, DN_DEFAULT_SEED);
@@ -271,8 +239,8 @@ static int cwd_values(const char *text, const char *key, char values[][128], int
 static void check_cwd_example(const char *student, const char *example, const char *teacher)
 {
     char path[256], values[8][128];
-    char *s = cfg_text(student, path, sizeof path), *e = cfg_text(example, path, sizeof path),
-         *t = cfg_text(teacher, path, sizeof path);
+    char *s = repo_cfg_text(student, path, sizeof path), *e = repo_cfg_text(example, path, sizeof path),
+         *t = repo_cfg_text(teacher, path, sizeof path);
     if (s && e && t) {
         int s_idx[8], t_idx[8], n = fpn_outputs(s, s_idx, 8);
         CHECK_MSG(n > 0 && n == fpn_outputs(t, t_idx, 8), "%s and %s name different FPN levels", student, teacher);
@@ -303,7 +271,7 @@ TEST(cwd_tiny_example_trains_a_step)
     if (!mkdtemp(dir)) return;
     const char *names[] = {"retinanet_tiny_cwd.cfg", "retinanet_convnext_tiny.cfg"};
     for (int i = 0; i < 2; ++i) {
-        char *text = cfg_text(names[i], path, sizeof path);
+        char *text = repo_cfg_text(names[i], path, sizeof path);
         snprintf(dst, sizeof dst, "%s/%s", dir, names[i]);
         FILE *f = fopen(dst, "w");
         if (f && text) fputs(text, f);

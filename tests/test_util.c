@@ -138,3 +138,38 @@ double grad_check_mode(network *net, float *x, double eps, int train)
     free(dx);
     return worst;
 }
+
+char *repo_cfg_text(const char *name, char *path, size_t path_size)
+{
+    snprintf(path, path_size, "cfg/%s", name);
+    if (access(path, R_OK)) snprintf(path, path_size, "../cfg/%s", name);
+    FILE *f = fopen(path, "rb");
+    CHECK_MSG(f != NULL, "cannot open %s (run the tests from the repository root)", name);
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *text = malloc((size_t)n + 1);
+    size_t got = text ? fread(text, 1, (size_t)n, f) : 0;
+    fclose(f);
+    if (!text) return NULL;
+    text[got] = 0;
+    return text;
+}
+
+int cfg_comment_indices(const char *text, const char *key, int *idx, int max)
+{
+    char line[64];
+    snprintf(line, sizeof line, "\n# %s=", key);
+    const char *p = strstr(text, line);
+    if (!p) return 0;
+    p += strlen(line);
+    int n = 0;
+    for (char *end; n < max; p = end + 1) {
+        long v = strtol(p, &end, 10);
+        if (end == p) break;
+        idx[n++] = (int)v;
+        if (*end != ',') break;
+    }
+    return n;
+}

@@ -21,6 +21,7 @@ const char usage_classifier[] =
     "classifier train DATA CFG [WEIGHTS] [-clear] [-seed S] [-threads T] [-backup_every N] [-dont_show]\n"
     "      train; backups and chart_CFG.png go to the .data's backup=\n"
     "  classifier valid DATA CFG WEIGHTS [-threads T]   top-1 and top-k accuracy on valid=\n"
+    "      (and top-1 on each corrupted copy a corrupt= line names: darknet synth -corrupt)\n"
     "  classifier predict DATA CFG WEIGHTS IMAGE [-top K]   the K (default top=) likeliest labels\n";
 
 int run_classifier(int argc, char **argv)
@@ -114,6 +115,19 @@ done:
     return rc;
 }
 
+/* The .data names corrupted copies of valid= (corrupt=): top-1 on each. */
+static int report_corrupt(classifier_job *j, const char *cfg, int threads)
+{
+    corrupt_result *r;
+    int n;
+    if (classifier_corrupt_accuracy(j->data, j->net, cfg, threads, &r, &n)) return -1;
+    printf("corrupted copies (%s), top-1 by severity:\n", j->data->corrupt);
+    corrupt_results_print(r, n);
+    printf("corrupt mean_top1=%.4f over %d sets\n", corrupt_mean_top1(r, n), n);
+    corrupt_results_free(r, n);
+    return 0;
+}
+
 int classifier_valid(int argc, char **argv)
 {
     args a;
@@ -128,6 +142,7 @@ int classifier_valid(int argc, char **argv)
         goto done;
     printf("%lld images of %s (%d without a label skipped), %d classes\n", (long long)acc.images, j.data->valid,
            skipped, j.n_labels);
+    if (j.data->corrupt && report_corrupt(&j, cfg, threads)) goto done;
     printf("top1=%.4f top%d=%.4f\n", (double)acc.top1 / acc.images, acc.k, (double)acc.topk / acc.images);
     rc = 0;
 done:

@@ -37,4 +37,21 @@ void classifier_train_close(classifier_train_data *d);
 int classifier_valid_accuracy(const data_cfg *d, network *net, const char *cfg, int threads, class_accuracy *acc,
                               int *skipped);
 
+/* Accuracy on one corrupted copy of the validation set (classifier_corrupt.c). */
+typedef struct {
+    char *kind;               /* as the index names it, e.g. gaussian_noise */
+    int severity;
+    class_accuracy acc;
+} corrupt_result;
+/* The accuracy on every set of d's corrupt= index, in its order (*out
+ * malloc'ed, *n sets). 0 or -1 (no corrupt=, a bad index, a set unreadable). */
+int classifier_corrupt_accuracy(const data_cfg *d, network *net, const char *cfg, int threads, corrupt_result **out,
+                                int *n);
+/* Mean top-1 over the sets (ImageNet-C's mean corruption accuracy, without
+ * AlexNet's normalisation). */
+double corrupt_mean_top1(const corrupt_result *r, int n);
+/* One line per corruption: top-1 by severity and their mean. */
+void corrupt_results_print(const corrupt_result *r, int n);
+void corrupt_results_free(corrupt_result *r, int n);
+
 #endif

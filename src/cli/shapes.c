@@ -12,15 +12,17 @@
 #include "progress.h"
 
 const char usage_shapes[] =
-    "shapes CFG [-iters N] [-seed S] [-valid N] [-out WEIGHTS] [-chart PNG]\n"
+    "shapes CFG [-iters N] [-seed S] [-valid N] [-out WEIGHTS] [-chart PNG] [-context]\n"
     "      train a classifier cfg (ending in a 4-way [softmax]) on generated shape\n"
     "      images and print held-out accuracy; saves WEIGHTS (default shapes.weights)\n"
-    "      and the loss chart (default shapes_chart.png)\n";
+    "      and the loss chart (default shapes_chart.png). -context: the images of\n"
+    "      `synth -classify -context` (a marker's direction from a shape far from it)\n";
 
 typedef struct {
     network *net;
     float *x, *truth;
     int w, h, c, classes;
+    int (*draw)(uint64_t seed, uint64_t index, int w, int h, int c, float *image);   /* the stream */
 } shapes_job;
 
 /* Fills n images of the stream `seed` from `first` on, with one-hot truths. */
@@ -29,7 +31,7 @@ static void fill_batch(shapes_job *j, uint64_t seed, uint64_t first, int n)
     size_t in = (size_t)j->w * j->h * j->c;
     memset(j->truth, 0, sizeof(float) * n * j->classes);
     for (int i = 0; i < n; ++i) {
-        int label = synth_shape_image(seed, first + i, j->w, j->h, j->c, j->x + i * in);
+        int label = j->draw(seed, first + i, j->w, j->h, j->c, j->x + i * in);
         j->truth[i * j->classes + label] = 1;
     }
 }
@@ -58,11 +60,12 @@ int run_shapes(int argc, char **argv)
     uint64_t seed = (uint64_t)arg_int(&a, "-seed", 1);
     const char *out = arg_str(&a, "-out", "shapes.weights");
     const char *chart_path = arg_str(&a, "-chart", "shapes_chart.png");
+    int context = arg_flag(&a, "-context");
     const char *cfg = arg_pos(&a, 0);
     if (args_check(&a) || !cfg || iters < 0 || n_valid < 1)
         return usage_error("shapes");
 
-    shapes_job j = {0};
+    shapes_job j = {.draw = context ? synth_context_image : synth_shape_image};
     j.net = load_network_seeded(cfg, NULL, 1, seed);
     if (!j.net) {
         fprintf(stderr, "darknet shapes: %s\n", dn_last_error());
@@ -83,8 +86,8 @@ int run_shapes(int argc, char **argv)
     j.x = malloc(sizeof(float) * images * j.w * j.h * j.c);
     j.truth = malloc(sizeof(float) * images * j.classes);
     float *losses = malloc(sizeof(float) * iters);
-    printf("training %s on synthetic shapes (%dx%d, %d classes), %d iterations of %d images\n", cfg,
-           j.w, j.h, j.classes, iters, images);
+    printf("training %s on synthetic %s (%dx%d, %d classes), %d iterations of %d images\n", cfg,
+           context ? "context images" : "shapes", j.w, j.h, j.classes, iters, images);
     progress p;
     progress_start(&p, j.net);
     int status = 0;

@@ -67,6 +67,7 @@ void data_cfg_free(data_cfg *d)
     free(d->coco_json);
     free(d->eval);
     free(d->labels);
+    free(d->corrupt);
     free(d);
 }
 
@@ -76,9 +77,10 @@ static const char *const data_ignored[] = {"results", "map", "tree", "leaves", "
 /* Applies one key=value line; `seen` records the line of each known key. */
 static int set_key(data_cfg *d, const char *key, const char *val, int line, int *seen)
 {
-    static const char *const keys[] = {"classes", "top",  "train",     "valid",  "names",
-                                       "backup",  "eval", "coco_json", "labels", NULL};
-    char **slots[] = {NULL, NULL, &d->train, &d->valid, &d->names, &d->backup, &d->eval, &d->coco_json, &d->labels};
+    static const char *const keys[] = {"classes", "top",  "train",     "valid",  "names",   "backup",
+                                       "eval",    "coco_json", "labels", "corrupt", NULL};
+    char **slots[] = {NULL,     NULL,    &d->train,     &d->valid,  &d->names,
+                      &d->backup, &d->eval, &d->coco_json, &d->labels, &d->corrupt};
     for (int i = 0; data_ignored[i]; ++i)
         if (!strcmp(key, data_ignored[i])) {
             dn_info("note: %s:%d: %s is a darknet .data key this project does not use; ignored", d->path, line, key);
@@ -114,7 +116,7 @@ data_cfg *data_cfg_read(const char *path)
     char *text = read_text_file(path, "data file");
     data_cfg *d = text ? dn_calloc(1, sizeof *d) : NULL;
     if (!d || !(d->path = dn_strdup(path))) goto fail;
-    int seen[9] = {0}, lineno = 0;
+    int seen[10] = {0}, lineno = 0;
     char *p = skip_bom(text), *line;
     while ((line = next_line(&p))) {
         ++lineno;

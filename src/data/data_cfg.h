@@ -16,12 +16,13 @@ typedef struct {
      * label names, one a line (darknet's labels=) */
     char *train, *valid, *names, *backup, *coco_json, *labels;
     char *eval;                /* evaluation type: "coco", "voc" or "imagenet"; NULL when absent */
+    char *corrupt;             /* index of corrupted validation sets (corrupt_sets.h), resolved; NULL when absent */
 } data_cfg;
 
 /* Reads a .data file. Lines: key=value (spaces around either are trimmed),
  * blank lines, and comments whose first character is '#' or ';'; CRLF and a
  * UTF-8 byte-order mark are fine. Keys: classes, train, valid, names, backup,
- * eval, coco_json, labels, top; darknet's results, map, tree, leaves and
+ * eval, coco_json, labels, top, corrupt; darknet's results, map, tree, leaves and
  * difficult are accepted with a note. Unknown or repeated keys, empty values
  * and a bad classes= are errors naming file and line. NULL on error. */
 data_cfg *data_cfg_read(const char *path);

@@ -256,6 +256,14 @@ static int check_options(const synth_options *o)
  * it does not change with the number of training images. */
 static uint64_t classify_seed(const job *j) { return j->o->seed + (j->split ? 1000003 : 0); }
 
+_Static_assert((int)SYNTH_CONTEXT_CLASSES == (int)SYNTH_SHAPE_CLASSES, "the classify files assume one class count");
+
+/* The stream's label names. */
+static const char *const *classify_names(const synth_options *o)
+{
+    return o->context ? synth_context_names : synth_shape_names;
+}
+
 static void make_shape_images(void *ctx, int start, int end)
 {
     job *j = ctx;
@@ -264,10 +272,11 @@ static void make_shape_images(void *ctx, int start, int end)
     if (!im) fail(j);
     char path[PATH_MAX];
     for (int i = start; i < end && im && !j->failed; ++i) {
-        int cls = synth_shape_image(classify_seed(j), (uint64_t)i, size, size, 3, im->data);
+        int cls = (j->o->context ? synth_context_image : synth_shape_image)(classify_seed(j), (uint64_t)i, size,
+                                                                            size, 3, im->data);
         j->counts[i] = cls;
         snprintf(path, sizeof path, "%s/images/%s/%s_%06d.png", j->root, split_names[j->split],
-                 synth_shape_names[cls], i + 1);
+                 classify_names(j->o)[cls], i + 1);
         if (save_image(im, path)) fail(j);
     }
     free_image(im);
@@ -280,11 +289,11 @@ static int write_classify_files(const char *root, const synth_options *o, int *c
     for (int s = 0; s < 2 && !bad; ++s) {
         int n = s ? o->n_valid : o->n_train;
         for (int i = 0; i < n && !bad; ++i)
-            bad = sb_printf(&b, "%s/images/%s/%s_%06d.png\n", root, split_names[s], synth_shape_names[classes[s][i]],
+            bad = sb_printf(&b, "%s/images/%s/%s_%06d.png\n", root, split_names[s], classify_names(o)[classes[s][i]],
                             i + 1);
         bad = bad || write_sb(root, s ? "valid.txt" : "train.txt", &b);
     }
-    for (int k = 0; k < SYNTH_SHAPE_CLASSES && !bad; ++k) bad = sb_printf(&b, "%s\n", synth_shape_names[k]);
+    for (int k = 0; k < SYNTH_SHAPE_CLASSES && !bad; ++k) bad = sb_printf(&b, "%s\n", classify_names(o)[k]);
     bad = bad || write_sb(root, "labels.txt", &b);
     bad = bad || sb_printf(&b, "classes=%d\ntrain=%s/train.txt\nvalid=%s/valid.txt\nlabels=%s/labels.txt\n"
                                "backup=%s/backup\ntop=2\n",

@@ -1,11 +1,18 @@
-/* synth_shapes.c: a toy image-classification stream (one shape per image) for
- * the quick start and the learning tests; no files needed. */
+/* synth_shapes.c: toy image-classification streams for the quick start, the
+ * learning tests and the distillation studies; no files needed.
+ *   shapes:  one shape per image, its class (square, circle, triangle, cross).
+ *   context: a shape and a small disc (the marker) 0.30-0.42 image sides
+ *            apart; the class is where the marker lies as seen from the shape
+ *            (left, right, above, below), so it is only seen by looking at
+ *            both at once, far apart: a network whose receptive field is much
+ *            smaller than that distance has to guess (or read the borders). */
 #include <math.h>
 
 #include "darknet.h"
 #include "rng.h"
 
 const char *const synth_shape_names[SYNTH_SHAPE_CLASSES] = {"square", "circle", "triangle", "cross"};
+const char *const synth_context_names[SYNTH_CONTEXT_CLASSES] = {"left", "right", "above", "below"};
 
 /* Whether (x, y), relative to the shape's centre and in units of its radius, is inside. */
 static int inside(int shape, float x, float y)
@@ -18,26 +25,80 @@ static int inside(int shape, float x, float y)
     }
 }
 
+typedef struct {
+    int shape;
+    float cx, cy, radius;
+    float colour[3];
+} blob;
+
+/* A colour channel that stays visible on `bg`: at least 0.3 away from it. */
+static float contrasting(rng_state *r, float bg)
+{
+    return bg > 0.5f ? bg - rng_range(r, 0.3f, bg) : bg + rng_range(r, 0.3f, 1 - bg);
+}
+
+/* The blobs (later ones on top) on the background, with +-0.1 noise per value. */
+static void paint(rng_state *r, const blob *blobs, int n, const float bg[3], int w, int h, int c, float *image)
+{
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const float *col = bg;
+            for (int i = 0; i < n; ++i)
+                if (inside(blobs[i].shape, (x + 0.5f - blobs[i].cx) / blobs[i].radius,
+                           (y + 0.5f - blobs[i].cy) / blobs[i].radius))
+                    col = blobs[i].colour;
+            for (int k = 0; k < c; ++k) {
+                float v = col[k % 3] + rng_range(r, -0.1f, 0.1f);
+                image[((size_t)k * h + y) * w + x] = v < 0 ? 0 : (v > 1 ? 1 : v);
+            }
+        }
+}
+
 int synth_shape_image(uint64_t seed, uint64_t index, int w, int h, int c, float *image)
 {
     rng_state r;
     rng_seed(&r, seed * 0x9E3779B97F4A7C15ULL + index);
-    int shape = (int)(rng_u32(&r) % SYNTH_SHAPE_CLASSES);
-    float radius = rng_range(&r, 0.2f, 0.4f) * (w < h ? w : h);
-    float cx = rng_range(&r, radius, w - radius), cy = rng_range(&r, radius, h - radius);
-    float bg[3], fg[3];
+    blob b = {(int)(rng_u32(&r) % SYNTH_SHAPE_CLASSES), 0, 0, 0, {0}};
+    b.radius = rng_range(&r, 0.2f, 0.4f) * (w < h ? w : h);
+    b.cx = rng_range(&r, b.radius, w - b.radius), b.cy = rng_range(&r, b.radius, h - b.radius);
+    float bg[3];
     for (int k = 0; k < 3; ++k) {
         bg[k] = rng_range(&r, 0.0f, 1.0f);
-        /* keep the shape visible: at least 0.3 away from the background */
-        fg[k] = bg[k] > 0.5f ? bg[k] - rng_range(&r, 0.3f, bg[k]) : bg[k] + rng_range(&r, 0.3f, 1 - bg[k]);
+        b.colour[k] = contrasting(&r, bg[k]);
     }
-    for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x) {
-            int in = inside(shape, (x + 0.5f - cx) / radius, (y + 0.5f - cy) / radius);
-            for (int k = 0; k < c; ++k) {
-                float v = (in ? fg[k % 3] : bg[k % 3]) + rng_range(&r, -0.1f, 0.1f);
-                image[((size_t)k * h + y) * w + x] = v < 0 ? 0 : (v > 1 ? 1 : v);
-            }
-        }
-    return shape;
+    paint(&r, &b, 1, bg, w, h, c, image);
+    return b.shape;
+}
+
+/* A centre in [0, n] for a blob of radius ro whose partner of radius rm sits
+ * at offset d, both inside. */
+static float place(rng_state *r, float ro, float rm, float d, int n)
+{
+    float lo = fmaxf(ro, rm - d), hi = fminf(n - ro, n - rm - d);
+    return lo < hi ? rng_range(r, lo, hi) : 0.5f * (lo + hi);
+}
+
+int synth_context_image(uint64_t seed, uint64_t index, int w, int h, int c, float *image)
+{
+    rng_state r;
+    rng_seed(&r, (seed ^ 0xC0C0A5A5ULL) * 0x9E3779B97F4A7C15ULL + index);   /* not the shapes stream */
+    int dir = (int)(rng_u32(&r) % SYNTH_CONTEXT_CLASSES);
+    float side = (float)(w < h ? w : h);
+    blob obj = {(int)(rng_u32(&r) % SYNTH_SHAPE_CLASSES), 0, 0, 0, {0}};   /* one draw per statement: */
+    obj.radius = rng_range(&r, 0.08f, 0.13f) * side;                        /* initialisers are unordered */
+    blob mark = {1, 0, 0, fmaxf(1.5f, 0.045f * side), {0}};
+    float d = rng_range(&r, 0.30f, 0.42f) * side, across = rng_range(&r, -0.1f, 0.1f) * side;
+    float dx = dir == 0 ? -d : dir == 1 ? d : across, dy = dir == 2 ? -d : dir == 3 ? d : across;
+    obj.cx = place(&r, obj.radius, mark.radius, dx, w);
+    obj.cy = place(&r, obj.radius, mark.radius, dy, h);
+    mark.cx = obj.cx + dx, mark.cy = obj.cy + dy;
+    float bg[3];
+    for (int k = 0; k < 3; ++k) {
+        bg[k] = rng_range(&r, 0.0f, 1.0f);
+        obj.colour[k] = contrasting(&r, bg[k]);
+        mark.colour[k] = contrasting(&r, bg[k]);
+    }
+    blob both[2] = {obj, mark};
+    paint(&r, both, 2, bg, w, h, c, image);
+    return dir;
 }

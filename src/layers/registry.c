@@ -11,6 +11,7 @@ extern const layer_ops yolo_ops;
 extern const layer_ops retina_ops;
 extern const layer_ops cwd_ops;
 extern const layer_ops kd_ops, fd_ops;
+extern const layer_ops attention_ops, posembed_ops;
 
 static const layer_ops *const registry[] = {
     &convolutional_ops,
@@ -20,6 +21,7 @@ static const layer_ops *const registry[] = {
     &retina_ops,
     &cwd_ops,
     &kd_ops, &fd_ops,
+    &attention_ops, &posembed_ops,
 };
 
 enum { N_TYPES = sizeof registry / sizeof registry[0] };

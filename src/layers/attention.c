@@ -1,0 +1,308 @@
+/* [attention]: multi-head self-attention over the positions of a feature map
+ * (ViT's and Swin's token mixer). Each of the H x W positions is a token of C
+ * features; per image
+ *   [q; k; v] = Wqkv x + bqkv              (3C x C, one gemm over all tokens)
+ *   per head h (C / heads features each) and window:
+ *     P = softmax(q_h^T k_h / sqrt(C / heads) + bias + mask),   o_h = v_h P^T
+ *   y = Wo o + bo                          (C x C)
+ * Output shape = input shape; add the block's input with a [shortcut].
+ *
+ * Keys: heads (1; must divide the channels), window (0: every position sees
+ * every other, ViT; W > 0: W x W windows, Swin), shift (0; Swin's shifted
+ * windows, usually window/2 in every second block: the map is rolled by
+ * -shift before the partition and tokens that wrapped around attend only to
+ * each other), pos_bias=none|relative (a learned bias per head for each
+ * relative offset inside a window, Swin's table; with window=0 it spans the
+ * map, so the network cannot then be resized). A map not divisible by the
+ * window gets smaller windows at its right and bottom; a map that fits in one
+ * window is not shifted (as Swin).
+ *
+ * Weights file (our own layer type), in this order: qkv biases [3C], qkv
+ * weights [3C][C] (rows: the C queries, then keys, then values; head h owns
+ * rows h*C/heads.. of each), output biases [C], output weights [C][C], then
+ * with pos_bias=relative the table [heads][(2wh-1)(2ww-1)], indexed by
+ * (dy + wh - 1)(2ww - 1) + dx + ww - 1 with (dy, dx) = query - key position.
+ * Initial weights as PyTorch's nn.Linear (uniform, +-1/sqrt(C)), biases 0, the
+ * table N(0, 0.02^2) truncated at 2 sd (Swin). No dropout or drop-path. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attention.h"
+#include "errors.h"
+#include "gemm.h"
+#include "network.h"
+#include "threadpool.h"
+
+enum { BIAS_NONE, BIAS_RELATIVE };
+
+typedef struct {
+    int heads, window, shift, pos_bias, C, entries;
+    float *w, *b, *w_grad, *b_grad;   /* [Wqkv; Wo] 4C x C and [bqkv; bo] 4C */
+    float *table, *table_grad;        /* heads x entries */
+    attn_layout t;
+    int ld;                           /* batch x tokens: row stride of the token buffers */
+    /* kept from forward for backward; token buffers are C-major, columns image by image in window order */
+    float *x, *qkv, *att, *o;         /* C x ld, 3C x ld, batch x heads x pairs, C x ld */
+    float *dqkv, *dout, *ds;          /* backward scratch (in net->workspace) */
+} attention_state;
+
+static int entries_for(int h, int w, int window)
+{
+    int wh = window > 0 ? window : h, ww = window > 0 ? window : w;
+    return (2 * wh - 1) * (2 * ww - 1);
+}
+
+static int check_keys(layer *l, cfg_section *sec, attention_state *s)
+{
+    if (l->c % s->heads)
+        return cfg_fail(sec, "heads", "%d heads do not divide the %d input channels", s->heads, l->c);
+    if (s->shift && !s->window) return cfg_fail(sec, "shift", "shift=%d needs window=", s->shift);
+    if (s->shift >= s->window && s->shift)
+        return cfg_fail(sec, "shift", "shift=%d must be smaller than window=%d", s->shift, s->window);
+    if ((double)l->c * l->c * 4 > (1 << 30))
+        return cfg_fail(sec, "attention", "%d channels give too many weights", l->c);
+    return 0;
+}
+
+static int alloc_params(layer *l, attention_state *s, network *net)
+{
+    int C = s->C;
+    if (!(s->b = layer_add_param(l, net, 4 * C, 0))) return -1;
+    s->b_grad = l->params[l->n_params - 1].grad;
+    if (!(s->w = layer_add_param(l, net, 4 * C * C, 1))) return -1;
+    s->w_grad = l->params[l->n_params - 1].grad;
+    layer_store(l, s->b, 3 * C);
+    layer_store(l, s->w, 3 * C * C);
+    layer_store(l, s->b + 3 * C, C);
+    layer_store(l, s->w + 3 * C * C, C * C);
+    if (s->pos_bias == BIAS_RELATIVE) {
+        if (!(s->table = layer_add_param(l, net, s->heads * s->entries, 0))) return -1;
+        s->table_grad = l->params[l->n_params - 1].grad;
+        layer_store(l, s->table, s->heads * s->entries);
+    }
+    return 0;
+}
+
+static int attention_parse(layer *l, cfg_section *sec, network *net)
+{
+    attention_state *s = dn_calloc(1, sizeof *s);
+    if (!s) return -1;
+    l->priv = s;
+    static const char *const biases[] = {"none", "relative", NULL};
+    s->heads = cfg_int_range(sec, "heads", 1, 1, 1 << 16);
+    s->window = cfg_int_range(sec, "window", 0, 0, 1 << 16);
+    s->shift = cfg_int_range(sec, "shift", 0, 0, 1 << 16);
+    s->pos_bias = cfg_enum(sec, "pos_bias", biases, BIAS_NONE);
+    if (cfg_failed(sec) || check_keys(l, sec, s)) return -1;
+    s->C = l->c;
+    s->entries = entries_for(l->h, l->w, s->window);
+    return alloc_params(l, s, net);
+}
+
+static void attention_init_weights(layer *l, network *net)
+{
+    attention_state *s = l->priv;
+    float scale = 1 / sqrtf((float)s->C);
+    for (int i = 0; i < 4 * s->C * s->C; ++i) s->w[i] = rng_range(&net->rng, -scale, scale);
+    for (int i = 0; s->table && i < s->heads * s->entries; ++i) {
+        float v = rng_normal(&net->rng);
+        s->table[i] = 0.02f * (v > 2 ? 2 : v < -2 ? -2 : v);
+    }
+}
+
+static int alloc_buffers(layer *l, attention_state *s, network *net)
+{
+    size_t cols = (size_t)s->ld, C = (size_t)s->C, att = (size_t)l->batch * s->heads * s->t.pairs;
+    if (!(s->x = dn_realloc(s->x, C * cols, sizeof(float))) ||
+        !(s->qkv = dn_realloc(s->qkv, 3 * C * cols, sizeof(float))) ||
+        !(s->o = dn_realloc(s->o, C * cols, sizeof(float))) || !(s->att = dn_realloc(s->att, att, sizeof(float))))
+        return -1;
+    /* forward: the projected output before it goes back to map order; backward: dy (later dx), do,
+     * d[q;k;v] and the score gradients */
+    l->workspace = net->trainable ? 5 * C * cols + att : C * cols;
+    return 0;
+}
+
+static int attention_setup(layer *l, network *net)
+{
+    attention_state *s = l->priv;
+    if (l->c != s->C)
+        return dn_error("[attention] layer %d has weights for %d channels but gets %d", l->index, s->C, l->c);
+    if (s->table && entries_for(l->h, l->w, s->window) != s->entries)
+        return dn_error("[attention] layer %d has a position bias for a %d x %d map (window=0) but gets %d x %d",
+                        l->index, s->t.w, s->t.h, l->w, l->h);
+    if (attn_layout_build(&s->t, l->h, l->w, s->window, s->shift))
+        return dn_error("[attention] layer %d: out of memory for the window layout", l->index);
+    l->out_w = l->w, l->out_h = l->h, l->out_c = l->c;
+    s->ld = l->batch * s->t.n;
+    l->flops = 8.0 * s->C * s->C * s->t.n + 4.0 * s->C * (double)s->t.pairs;
+    return alloc_buffers(l, s, net);
+}
+
+/* ---- map order <-> window order ---- */
+
+typedef struct {
+    const layer *l;
+    const attention_state *s;
+    const float *src;
+    float *dst;
+} perm_job;
+
+/* rows r = image * C + channel: dst[c][b * n + token] = src[b][c][perm[token]] */
+static void gather_rows(void *ctx, int r0, int r1)
+{
+    const perm_job *j = ctx;
+    const attention_state *s = j->s;
+    int n = s->t.n;
+    for (int r = r0; r < r1; ++r) {
+        int b = r / s->C, c = r % s->C;
+        const float *src = j->src + (size_t)r * n;
+        float *dst = j->dst + (size_t)c * s->ld + (size_t)b * n;
+        for (int i = 0; i < n; ++i) dst[i] = src[s->t.perm[i]];
+    }
+}
+
+/* the inverse, adding: dst[b][c][perm[token]] += src[c][b * n + token] */
+static void scatter_add_rows(void *ctx, int r0, int r1)
+{
+    const perm_job *j = ctx;
+    const attention_state *s = j->s;
+    int n = s->t.n;
+    for (int r = r0; r < r1; ++r) {
+        int b = r / s->C, c = r % s->C;
+        const float *src = j->src + (size_t)c * s->ld + (size_t)b * n;
+        float *dst = j->dst + (size_t)r * n;
+        for (int i = 0; i < n; ++i) dst[s->t.perm[i]] += src[i];
+    }
+}
+
+static void permute(const layer *l, const attention_state *s, const float *src, float *dst, parallel_fn fn)
+{
+    perm_job j = {l, s, src, dst};
+    parallel_for(l->batch * s->C, 1 + 4096 / (s->t.n + 1), fn, &j);
+}
+
+/* rows of m (rows x ld): m[r][*] += bias[r] */
+static void add_row_bias(float *m, const float *bias, int rows, int ld)
+{
+    for (int r = 0; r < rows; ++r)
+        for (int i = 0; i < ld; ++i) m[(size_t)r * ld + i] += bias[r];
+}
+
+/* grad[r] += sum of row r of m */
+static void add_row_sums(const float *m, float *grad, int rows, int ld)
+{
+    for (int r = 0; r < rows; ++r) {
+        double sum = 0;
+        for (int i = 0; i < ld; ++i) sum += m[(size_t)r * ld + i];
+        grad[r] += (float)sum;
+    }
+}
+
+/* ---- the heads, one (image, head, window) per item ---- */
+
+static attn_head head_of(const attention_state *s, int h)
+{
+    int dim = s->C / s->heads;
+    return (attn_head){&s->t, dim, 1 / sqrtf((float)dim), s->table ? s->table + (size_t)h * s->entries : NULL};
+}
+
+/* Item k -> image b, head h, window win; returns the offset of the head's rows and the image's columns. */
+static size_t item_place(const attention_state *s, int k, int *h, int *win, size_t *att_off)
+{
+    int b = k / (s->heads * s->t.windows), rest = k % (s->heads * s->t.windows);
+    *h = rest / s->t.windows, *win = rest % s->t.windows;
+    *att_off = ((size_t)b * s->heads + *h) * s->t.pairs + s->t.pair_off[*win];
+    return (size_t)*h * (s->C / s->heads) * s->ld + (size_t)b * s->t.n;
+}
+
+/* Items [k0, k1): attention forward, or its backward into dqkv and ds. */
+static void run_items(const attention_state *s, int k0, int k1, int backward)
+{
+    size_t plane = (size_t)s->C * s->ld;
+    for (int k = k0; k < k1; ++k) {
+        int h, win;
+        size_t att_off, off = item_place(s, k, &h, &win, &att_off);
+        attn_head a = head_of(s, h);
+        const float *q = s->qkv + off, *key = q + plane, *v = q + 2 * plane;
+        float *dq = backward ? s->dqkv + off : NULL;
+        if (!backward) attn_window_forward(&a, win, q, key, v, s->ld, s->att + att_off, s->o + off);
+        else attn_window_backward(&a, win, q, key, v, s->att + att_off, s->dout + off, s->ld, s->ds + att_off, dq,
+                                  dq + plane, dq + 2 * plane);
+    }
+}
+
+static void forward_items(void *ctx, int k0, int k1) { run_items(ctx, k0, k1, 0); }
+static void backward_items(void *ctx, int k0, int k1) { run_items(ctx, k0, k1, 1); }
+
+static void attention_forward(layer *l, network *net)
+{
+    attention_state *s = l->priv;
+    int C = s->C, ld = s->ld;
+    float *y = net->workspace;
+    permute(l, s, net->input, s->x, gather_rows);
+    gemm(0, 0, 3 * C, ld, C, 1, s->w, C, s->x, ld, 0, s->qkv, ld);
+    add_row_bias(s->qkv, s->b, 3 * C, ld);
+    int items = l->batch * s->heads * s->t.windows;
+    parallel_for(items, 1, forward_items, s);
+    gemm(0, 0, C, ld, C, 1, s->w + 3 * C * C, C, s->o, ld, 0, y, ld);
+    add_row_bias(y, s->b + 3 * C, C, ld);
+    memset(l->output, 0, sizeof(float) * l->batch * l->outputs);
+    permute(l, s, y, l->output, scatter_add_rows);
+}
+
+/* One head per item: no two threads add into the same part of the table. */
+static void bias_grad_heads(void *ctx, int h0, int h1)
+{
+    const attention_state *s = ctx;
+    int batch = s->ld / s->t.n;
+    for (int h = h0; h < h1; ++h)
+        for (int b = 0; b < batch; ++b)
+            for (int win = 0; win < s->t.windows; ++win)
+                attn_bias_grad(&s->t, win, s->ds + ((size_t)b * s->heads + h) * s->t.pairs + s->t.pair_off[win],
+                               s->table_grad + (size_t)h * s->entries);
+}
+
+static void attention_backward(layer *l, network *net)
+{
+    attention_state *s = l->priv;
+    if (!l->delta) return;
+    int C = s->C, ld = s->ld;
+    size_t cols = (size_t)C * ld;
+    float *dy = net->workspace;
+    s->dout = dy + cols, s->dqkv = dy + 2 * cols, s->ds = dy + 5 * cols;
+    permute(l, s, l->delta, dy, gather_rows);
+    gemm(0, 1, C, C, ld, 1, dy, ld, s->o, ld, 1, s->w_grad + 3 * C * C, C);
+    add_row_sums(dy, s->b_grad + 3 * C, C, ld);
+    gemm(1, 0, C, ld, C, 1, s->w + 3 * C * C, C, dy, ld, 0, s->dout, ld);
+    parallel_for(l->batch * s->heads * s->t.windows, 1, backward_items, s);
+    if (s->table) parallel_for(s->heads, 1, bias_grad_heads, s);
+    gemm(0, 1, 3 * C, C, ld, 1, s->dqkv, ld, s->x, ld, 1, s->w_grad, C);
+    add_row_sums(s->dqkv, s->b_grad, 3 * C, ld);
+    if (!net->input_delta) return;
+    gemm(1, 0, C, ld, 3 * C, 1, s->w, C, s->dqkv, ld, 0, dy, ld);   /* dx, in window order */
+    permute(l, s, dy, net->input_delta, scatter_add_rows);
+}
+
+static void attention_free(layer *l)
+{
+    attention_state *s = l->priv;
+    if (!s) return;
+    attn_layout_free(&s->t);
+    free(s->x);
+    free(s->qkv);
+    free(s->att);
+    free(s->o);
+    free(s);
+}
+
+const layer_ops attention_ops = {
+    .name = "attention",
+    .parse = attention_parse,
+    .setup = attention_setup,
+    .init_weights = attention_init_weights,
+    .forward = attention_forward,
+    .backward = attention_backward,
+    .free_priv = attention_free,
+};
