@@ -18,17 +18,15 @@
 
 #include "args.h"
 #include "atomic_file.h"
-#include "classifier_cmds.h"
 #include "commands.h"
-#include "detector_cmds.h"
+#include "dist.h"
+#include "distill_cmds.h"
 #include "distill_erf.h"
-#include "distill_report.h"
 #include "errors.h"
-#include "train_session.h"
 
 const char usage_distill[] =
     "distill compare DATA STUDENT_CFG [MORE_CFGS...] [-iters N] [-lengths F,F,...] [-seeds S,S,...] [-out DIR]\n"
-    "                [-erf IMAGE_LIST] [-erf_n N] [-threads T]\n"
+    "                [-eval_every K] [-erf IMAGE_LIST] [-erf_n N] [-threads T]\n"
     "      STUDENT_CFG (and each further cfg: the same student with other distillation layers or\n"
     "      teachers, one method each) names teachers in [cwd], [fd] or [kd] layers. For each schedule\n"
     "      length and seed, the plain student (the first cfg with distillation off) and every\n"
@@ -42,18 +40,22 @@ const char usage_distill[] =
     "      spread. DIR (default distill_compare): compare.txt, gain_by_length.png (several lengths),\n"
     "      per run the weights, chart and NAME_losses.csv (every loss by name per iteration) of the\n"
     "      students: baseline and distilled, or distilled_METHOD with several methods, suffixed\n"
-    "      _ITERS_sSEED with several runs. -erf: the ERF of the first method's paired layers\n"
+    "      _ITERS_sSEED with several runs. -eval_every K: every student is also evaluated every K\n"
+    "      iterations: when each distilled student first reached the plain student's final value,\n"
+    "      and curves.png. -erf: the ERF of the first method's paired layers\n"
     "      (longest run, first seed) over the first N (100) listed images: erf_teacher.png,\n"
-    "      erf_baseline.png, erf_distilled.png and all three in erf_compare.png\n";
-
-enum { MAX_LIST = 16 };
-
-typedef struct {
-    const char *data, *out, *erf_list, *cfgs[MAX_METHODS];
-    int n_cfgs, iters, threads, erf_n;
-    double lengths[MAX_LIST], seeds[MAX_LIST];
-    int n_lengths, n_seeds;
-} compare_opts;
+    "      erf_baseline.png, erf_distilled.png and all three in erf_compare.png\n"
+    "distill study DATA STUDENT_CFG -teachers T.cfg,T.cfg,... [-teacher_weights W,W,...] [-methods kd,nkd,fd]\n"
+    "              [-teacher_iters N] [the flags of compare; -out default distill_study]\n"
+    "      the large-kernel teacher study for a classifier STUDENT_CFG: trains each teacher (into\n"
+    "      DIR/teachers; reused when there; or takes -teacher_weights), writes one cfg per teacher\n"
+    "      and method (DIR/cfgs: [kd] method=kd or nkd in place of the student's [softmax], or\n"
+    "      [fd] on every stage of the cfgs' \"# stage_outputs=\" lines, paired from the last),\n"
+    "      runs compare on them (use -eval_every for convergence), and writes the table per\n"
+    "      teacher and method: teacher top-1 and ERF area at 50% (DIR/erf_TEACHER.png), distilled\n"
+    "      top-1, Direct and Effective Gain (mean and sd over seeds), when it first reached the\n"
+    "      plain student's final top-1, and top-1 on the .data's corrupt= sets: DIR/study.md,\n"
+    "      DIR/study.csv\n";
 
 /* What the first cfg says about the student (read before any training). */
 typedef struct {
@@ -121,78 +123,6 @@ static int probe_methods(const compare_opts *o, student_info *info, compare_resu
     return rc;
 }
 
-/* Trains one student into o->out/NAME_final.weights (its losses into
- * NAME_losses.csv). Returns the exit code. */
-static int train_student(const compare_opts *o, const char *cfg, const char *name, int distill, int iters,
-                         uint64_t seed, int classifier)
-{
-    char csv[PATH_MAX + 64];
-    snprintf(csv, sizeof csv, "%s/%s_losses.csv", o->out, name);
-    train_session t = {.out_dir = o->out, .name = name, .iters = iters, .scale_schedule = 1, .threads = o->threads,
-                       .loss_log = csv};
-    classifier_train_data cd = {0};
-    loader *L = NULL;
-    loader_config lc;
-    int rc = 1;
-    if (train_session_open(&t, "distill compare", o->data, cfg, NULL, 1, seed)) goto done;
-    network_set_distillation(t.net, distill);
-    printf("== %s: %s with distillation %s, %d iterations, seed %llu ==\n", name, cfg, distill ? "on" : "off",
-           t.max_iter, (unsigned long long)seed);
-    if (classifier) {
-        if (classifier_train_open(&t, seed, &cd)) goto done;
-        L = cd.loader;
-    } else {
-        if (train_session_loader_config(&t, &lc, seed)) goto done;
-        lc.list = t.data->train;
-        if (!(L = loader_open(&lc))) goto done;
-    }
-    /* backups only at the end: 10x this still fits an int */
-    rc = train_session_run(&t, L, classifier ? cd.n_labels : DN_MAX_BOXES * 5, 1 << 26);
-    if (!rc && t.interrupted) {
-        dn_error("interrupted: the comparison is incomplete");
-        rc = 1;
-    }
-    char last[PATH_MAX + 300];
-    snprintf(last, sizeof last, "%s/%s_last.weights", t.backup, t.base);
-    if (!rc) remove(last);   /* the same as _final here */
-done:
-    if (rc && dn_last_error()[0]) fprintf(stderr, "darknet distill compare: %s\n", dn_last_error());
-    if (classifier) classifier_train_close(&cd);
-    else loader_close(L);
-    train_session_close(&t);
-    return rc;
-}
-
-/* The two metrics of one model on valid=, in percent; *k gets top-k's k. 0 or -1. */
-static int evaluate(const compare_opts *o, const data_cfg *d, int classifier, const char *cfg, const char *weights,
-                    double v[N_METRICS], int *k)
-{
-    network *net = load_network_frozen(cfg, weights);
-    if (!net) return -1;
-    int rc = -1;
-    if (classifier) {
-        class_accuracy acc;
-        int skipped;
-        if (!classifier_valid_accuracy(d, net, cfg, o->threads, &acc, &skipped)) {
-            v[0] = 100.0 * acc.top1 / acc.images;
-            v[1] = 100.0 * acc.topk / acc.images;
-            *k = acc.k;
-            rc = 0;
-        }
-    } else {
-        detector_eval_options eo = {0.005f, 0.5, 0, o->threads};
-        detector_eval e;
-        if (!detector_evaluate(net, d, &eo, &e)) {
-            v[0] = 100 * e.coco.stats[0];   /* AP at IoU 0.50:0.95 */
-            v[1] = 100 * e.coco.stats[1];   /* AP50 */
-            detector_eval_free(&e);
-            rc = 0;
-        }
-    }
-    free_network(net);
-    return rc;
-}
-
 /* A student's file names: "baseline", "distilled" or "distilled_METHOD" (with
  * several methods), suffixed "_750_s2" when there are several runs. */
 static void student_name(char *buf, size_t n, const compare_opts *o, const compare_results *r, int method,
@@ -204,16 +134,21 @@ static void student_name(char *buf, size_t n, const compare_opts *o, const compa
         snprintf(buf + len, n - len, "_%d_s%llu", run->iterations, (unsigned long long)run->seed);
 }
 
-/* Trains student `method` (-1: the plain baseline) of a run and evaluates it into v. */
+/* Trains student `method` (-1: the plain baseline) of a run and evaluates it. */
 static int train_and_evaluate(const compare_opts *o, const data_cfg *d, compare_results *r, int method,
-                              compare_run *run, double v[N_METRICS])
+                              compare_run *run)
 {
     char name[128], w[PATH_MAX + 160];
     const char *cfg = o->cfgs[method < 0 ? 0 : method];
+    metric_curve *curve = method < 0 ? &run->student_curve : &run->distilled_curve[method];
     student_name(name, sizeof name, o, r, method, run);
-    if (train_student(o, cfg, name, method >= 0, run->iterations, run->seed, r->classifier)) return -1;
+    if (train_student(o, d, cfg, name, method >= 0, run->iterations, run->seed, r->classifier, curve)) return -1;
     snprintf(w, sizeof w, "%s/%s_final.weights", o->out, name);
-    return evaluate(o, d, r->classifier, cfg, w, v, &r->k);
+    double *corrupt = method < 0 ? &run->student_corrupt : &run->distilled_corrupt[method];
+    *corrupt = NAN;
+    if (evaluate_weights(o, d, r->classifier, cfg, w, method < 0 ? run->student : run->distilled[method], &r->k))
+        return -1;
+    return r->classifier && d->corrupt ? evaluate_corruption(o, d, cfg, w, corrupt) : 0;
 }
 
 /* Every length and seed, shortest first; each finished run is printed. */
@@ -221,14 +156,17 @@ static int run_all(const compare_opts *o, const student_info *info, const data_c
 {
     int full = o->iters ? o->iters : info->max_batches;
     if (full < 1) return dn_error("%s sets no max_batches and no -iters was given", o->cfgs[0]);
+    for (int i = 0; o->eval_every && i < o->n_lengths; ++i)
+        if (o->lengths[i] * full / o->eval_every >= MAX_EVALS)
+            return dn_error("-eval_every %d evaluates a %.0f-iteration run more than %d times: raise it", o->eval_every,
+                            o->lengths[i] * full, MAX_EVALS - 1);
     for (int i = 0; i < o->n_lengths; ++i)
         for (int s = 0; s < o->n_seeds; ++s) {
             compare_run *run = &r->runs[r->n_runs];
             long iters = lround(o->lengths[i] * full);
             *run = (compare_run){.iterations = iters > 0 ? (int)iters : 1, .seed = (uint64_t)o->seeds[s]};
-            if (train_and_evaluate(o, d, r, -1, run, run->student)) return -1;
-            for (int j = 0; j < r->n_methods; ++j)
-                if (train_and_evaluate(o, d, r, j, run, run->distilled[j])) return -1;
+            for (int j = -1; j < r->n_methods; ++j)
+                if (train_and_evaluate(o, d, r, j, run)) return -1;
             r->n_runs++;
             printf("run done:\n");
             print_run(stdout, r, run);
@@ -249,7 +187,8 @@ static int evaluate_teachers(const compare_opts *o, const data_cfg *d, compare_r
                 done = 1;
             }
         printf("evaluating the teacher %s %s on %s\n", m->teacher_cfg, m->teacher_weights, d->valid);
-        if (!done && evaluate(o, d, r->classifier, m->teacher_cfg, m->teacher_weights, m->teacher, &r->k)) return -1;
+        if (!done && evaluate_weights(o, d, r->classifier, m->teacher_cfg, m->teacher_weights, m->teacher, &r->k))
+            return -1;
     }
     return 0;
 }
@@ -264,6 +203,11 @@ static int write_report(const compare_opts *o, const compare_results *r)
     if (atomic_file_commit(&a)) return -1;
     print_compare(stdout, r);
     printf("table in %s\n", path);
+    if (o->eval_every) {
+        snprintf(path, sizeof path, "%s/curves.png", o->out);
+        if (save_curves_chart(path, r)) return -1;
+        printf("the students' curves in %s\n", path);
+    }
     if (o->n_lengths < 2) return 0;
     snprintf(path, sizeof path, "%s/gain_by_length.png", o->out);
     if (save_gain_chart(path, r)) return -1;
@@ -290,24 +234,24 @@ static int draw_erfs(const compare_opts *o, const student_info *info, const comp
     return fclose(txt) || rc ? -1 : 0;
 }
 
-static int parse_opts(int argc, char **argv, compare_opts *o)
+void read_compare_flags(args *a, compare_opts *o, const char *default_out)
 {
-    args a;
-    args_init(&a, argc, argv);
-    o->iters = arg_int(&a, "-iters", 0);
-    o->n_lengths = arg_numbers(&a, "-lengths", o->lengths, MAX_LIST);
-    o->n_seeds = arg_numbers(&a, "-seeds", o->seeds, MAX_LIST);
-    int seed = arg_int(&a, "-seed", 1);
-    o->out = arg_str(&a, "-out", "distill_compare");
-    o->erf_list = arg_str(&a, "-erf", NULL);
-    o->erf_n = arg_int(&a, "-erf_n", 100);
-    o->threads = arg_int(&a, "-threads", 2);
-    o->data = arg_pos(&a, 0);
-    while (o->n_cfgs < MAX_METHODS && (o->cfgs[o->n_cfgs] = arg_pos(&a, o->n_cfgs + 1))) o->n_cfgs++;
-    if (args_check(&a) || !o->n_cfgs || arg_pos(&a, o->n_cfgs + 1) || o->iters < 0 || o->threads < 1 || o->erf_n < 1)
-        return -1;
+    o->iters = arg_int(a, "-iters", 0);
+    o->n_lengths = arg_numbers(a, "-lengths", o->lengths, MAX_LIST);
+    o->n_seeds = arg_numbers(a, "-seeds", o->seeds, MAX_LIST);
+    o->seed = arg_int(a, "-seed", 1);
+    o->out = arg_str(a, "-out", default_out);
+    o->erf_list = arg_str(a, "-erf", NULL);
+    o->erf_n = arg_int(a, "-erf_n", 100);
+    o->threads = arg_int(a, "-threads", 2);
+    o->eval_every = arg_int(a, "-eval_every", 0);
+}
+
+int check_compare_flags(compare_opts *o)
+{
+    if (o->iters < 0 || o->threads < 1 || o->erf_n < 1 || o->eval_every < 0) return -1;
     if (!o->n_lengths) o->lengths[o->n_lengths++] = 1;
-    if (!o->n_seeds) o->seeds[o->n_seeds++] = seed;
+    if (!o->n_seeds) o->seeds[o->n_seeds++] = o->seed;
     for (int i = 0; i < o->n_lengths; ++i)
         if (!(o->lengths[i] > 0 && o->lengths[i] <= 100)) return -1;
     for (int i = 0; i < o->n_seeds; ++i)
@@ -315,38 +259,59 @@ static int parse_opts(int argc, char **argv, compare_opts *o)
     return 0;
 }
 
-static void free_results(compare_results *r)
+static int parse_opts(int argc, char **argv, compare_opts *o)
+{
+    args a;
+    args_init(&a, argc, argv);
+    read_compare_flags(&a, o, "distill_compare");
+    o->data = arg_pos(&a, 0);
+    while (o->n_cfgs < MAX_METHODS && (o->cfgs[o->n_cfgs] = arg_pos(&a, o->n_cfgs + 1))) o->n_cfgs++;
+    if (args_check(&a) || !o->n_cfgs || arg_pos(&a, o->n_cfgs + 1)) return -1;
+    return check_compare_flags(o);
+}
+
+void free_results(compare_results *r)
 {
     for (int j = 0; j < MAX_METHODS; ++j) {
         free((char *)r->methods[j].teacher_cfg);
         free((char *)r->methods[j].teacher_weights);
     }
+    free(r->valid);
     free(r->runs);
+    memset(r, 0, sizeof *r);
+}
+
+int run_comparison(const compare_opts *o, compare_results *r)
+{
+    student_info info = {0};
+    data_cfg *d = NULL;
+    int rc = -1;
+    memset(r, 0, sizeof *r);
+    if (probe_methods(o, &info, r) || !(d = data_cfg_read(o->data))) goto done;
+    if (!d->valid) {
+        dn_error("%s names no valid= list to evaluate on", d->path);
+        goto done;
+    }
+    if (!(r->valid = dn_strdup(d->valid)) || !(r->runs = dn_calloc((size_t)o->n_lengths * o->n_seeds, sizeof *r->runs)))
+        goto done;
+    /* under mpirun every rank trains and evaluates; rank 0 writes the report and ERFs */
+    if (evaluate_teachers(o, d, r) || run_all(o, &info, d, r) || (!dist_rank() && write_report(o, r)) ||
+        (o->erf_list && !dist_rank() && draw_erfs(o, &info, r)))
+        goto done;
+    rc = 0;
+done:
+    data_cfg_free(d);
+    return rc;
 }
 
 static int distill_compare(int argc, char **argv)
 {
     compare_opts o = {0};
     if (parse_opts(argc, argv, &o)) return usage_error("distill");
-    student_info info = {0};
-    data_cfg *d = NULL;
-    compare_results r = {0};
-    int rc = 1;
-    if (probe_methods(&o, &info, &r) || !(d = data_cfg_read(o.data))) goto done;
-    if (!d->valid) {
-        dn_error("%s names no valid= list to evaluate on", d->path);
-        goto done;
-    }
-    r.valid = d->valid;
-    if (!(r.runs = calloc((size_t)o.n_lengths * o.n_seeds, sizeof *r.runs))) goto done;
-    if (evaluate_teachers(&o, d, &r) || run_all(&o, &info, d, &r) || write_report(&o, &r) ||
-        (o.erf_list && draw_erfs(&o, &info, &r)))
-        goto done;
-    rc = 0;
-done:
+    compare_results r;
+    int rc = run_comparison(&o, &r) ? 1 : 0;
     if (rc && dn_last_error()[0]) fprintf(stderr, "darknet distill compare: %s\n", dn_last_error());
     free_results(&r);
-    data_cfg_free(d);
     return rc;
 }
 
@@ -354,6 +319,7 @@ int run_distill(int argc, char **argv)
 {
     static const subcommand subcommands[] = {
         {"compare", distill_compare},
+        {"study", distill_study},
     };
     return run_subcommand("distill", subcommands, sizeof subcommands / sizeof subcommands[0], argc, argv);
 }

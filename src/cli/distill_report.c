@@ -7,16 +7,14 @@
 
 #include "plot.h"
 
-static void metric_names(const compare_results *r, char names[N_METRICS][16])
+void metric_names(const compare_results *r, char names[N_METRICS][16])
 {
     snprintf(names[0], 16, "%s", r->classifier ? "top1" : "AP");
     if (r->classifier) snprintf(names[1], 16, "top%d", r->k);
     else snprintf(names[1], 16, "AP50");
 }
 
-/* The metric of the chart: AP50 (what detection papers on small data
- * quote) or top-1. */
-static int main_metric(const compare_results *r) { return r->classifier ? 0 : 1; }
+int main_metric(const compare_results *r) { return r->classifier ? 0 : 1; }
 
 void print_run(FILE *f, const compare_results *r, const compare_run *run)
 {
@@ -32,12 +30,6 @@ void print_run(FILE *f, const compare_results *r, const compare_run *run)
     }
 }
 
-/* Mean and sample standard deviation (0 for one value). */
-typedef struct {
-    double mean, sd;
-    int n;
-} stat;
-
 static stat stat_of(const double *v, int n)
 {
     stat s = {0, 0, n};
@@ -47,13 +39,7 @@ static stat stat_of(const double *v, int n)
     return s;
 }
 
-/* The runs of one schedule length, metric k and method j, over seeds. */
-typedef struct {
-    int iterations;
-    stat student, distilled, gain;
-} summary;
-
-static summary summarise(const compare_results *r, int iterations, int k, int j)
+summary summarise(const compare_results *r, int iterations, int k, int j)
 {
     summary s = {iterations, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
     double *v = malloc(sizeof(double) * 3 * (r->n_runs + 1));
@@ -124,6 +110,58 @@ static void print_summary(FILE *f, const compare_results *r, int k, const int *l
         }
 }
 
+int first_reaching(const metric_curve *c, int k, double target)
+{
+    for (int i = 0; i < c->n; ++i)
+        if (c->v[i][k] >= target) return c->iteration[i];
+    return -1;
+}
+
+/* Speed of convergence, as the large-kernel paper reports it: when each
+ * distilled student first reached the plain student's final accuracy. */
+static void print_convergence(FILE *f, const compare_results *r, const int *lengths, int n_lengths)
+{
+    char m[N_METRICS][16];
+    metric_names(r, m);
+    int k = main_metric(r);
+    fprintf(f, "\nconvergence: the iteration at which each distilled student first reached the plain student's "
+               "final %s (evaluated during training; per seed, - where it never did):\n", m[k]);
+    for (int j = 0; j < r->n_methods; ++j)
+        for (int i = 0; i < n_lengths; ++i) {
+            fprintf(f, "%10d %-20s", lengths[i], r->methods[j].name);
+            for (int s = 0; s < r->n_runs; ++s) {
+                const compare_run *run = &r->runs[s];
+                if (run->iterations != lengths[i]) continue;
+                int at = first_reaching(&run->distilled_curve[j], k, run->student[k]);
+                if (at < 0) fprintf(f, " %8s", "-");
+                else fprintf(f, " %8d", at);
+            }
+            fputc('\n', f);
+        }
+}
+
+/* Robustness: mean top-1 over the corrupted validation sets of the plain and
+ * each distilled student (mean over seeds). */
+static void print_robustness(FILE *f, const compare_results *r, const int *lengths, int n_lengths)
+{
+    fprintf(f, "\nrobustness: mean top-1 over the corrupted validation sets (mean over seeds):\n");
+    fprintf(f, "%10s %-20s %8s %10s %8s\n", "iterations", "method", "student", "distilled", "gain");
+    for (int j = 0; j < r->n_methods; ++j)
+        for (int i = 0; i < n_lengths; ++i) {
+            double st = 0, di = 0;
+            int n = 0;
+            for (int s = 0; s < r->n_runs; ++s) {
+                const compare_run *run = &r->runs[s];
+                if (run->iterations != lengths[i]) continue;
+                st += run->student_corrupt;
+                di += run->distilled_corrupt[j];
+                ++n;
+            }
+            fprintf(f, "%10d %-20s %8.2f %10.2f %+8.2f\n", lengths[i], r->methods[j].name, st / n, di / n,
+                    (di - st) / n);
+        }
+}
+
 void print_compare(FILE *f, const compare_results *r)
 {
     char m[N_METRICS][16];
@@ -141,6 +179,8 @@ void print_compare(FILE *f, const compare_results *r)
     if (!lengths) return;
     int n = lengths_of(r, lengths);
     for (int k = 0; k < N_METRICS; ++k) print_summary(f, r, k, lengths, n);
+    if (r->n_runs && r->runs[0].student_curve.n) print_convergence(f, r, lengths, n);
+    if (r->n_runs && r->runs[0].student_corrupt == r->runs[0].student_corrupt) print_robustness(f, r, lengths, n);
     fprintf(f, "(direct_gain = distilled - student, in points; eff_gain = direct_gain / teacher; teacher-st = "
                "teacher - student: the room the teacher leaves)\n");
     free(lengths);
@@ -179,6 +219,49 @@ int save_gain_chart(const char *path, const compare_results *r)
         rc = save_plot(path, &p);
     }
     free(lengths);
+    free(v);
+    free(series);
+    return rc;
+}
+
+/* Series s of the curves chart (0: the plain student, then each method):
+ * the main metric at each evaluation of the longest schedule, mean over seeds. */
+static plot_series curve_series(const compare_results *r, int longest, int s, double *v)
+{
+    int k = main_metric(r), n = 0, seeds = 0;
+    double *x = v, *y = v + MAX_EVALS;
+    for (int i = 0; i < r->n_runs; ++i) {
+        const compare_run *run = &r->runs[i];
+        if (run->iterations != longest) continue;
+        const metric_curve *c = s ? &run->distilled_curve[s - 1] : &run->student_curve;
+        n = seeds ? (c->n < n ? c->n : n) : c->n;
+        for (int e = 0; e < c->n; ++e) {
+            x[e] = c->iteration[e];
+            y[e] = (seeds ? y[e] : 0) + c->v[e][k];
+        }
+        ++seeds;
+    }
+    for (int e = 0; e < n; ++e) y[e] /= seeds;
+    return (plot_series){s ? r->methods[s - 1].name : "plain student", x, y, NULL, n};
+}
+
+int save_curves_chart(const char *path, const compare_results *r)
+{
+    int longest = 0, n_series = 1 + r->n_methods;
+    for (int i = 0; i < r->n_runs; ++i)
+        if (r->runs[i].iterations > longest) longest = r->runs[i].iterations;
+    double *v = malloc(sizeof(double) * 2 * MAX_EVALS * n_series);
+    plot_series *series = malloc(sizeof *series * n_series);
+    int rc = -1;
+    if (v && series) {
+        for (int s = 0; s < n_series; ++s) series[s] = curve_series(r, longest, s, v + 2 * MAX_EVALS * s);
+        char m[N_METRICS][16], title[256];
+        metric_names(r, m);
+        snprintf(title, sizeof title, "%s during training, %d iterations (mean over seeds)", m[main_metric(r)],
+                 longest);
+        plot_data p = {title, "iteration", m[main_metric(r)], series, n_series};
+        rc = save_plot(path, &p);
+    }
     free(v);
     free(series);
     return rc;

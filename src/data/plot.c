@@ -47,7 +47,7 @@ static void draw_axes(image *im, const plot_range *r, const plot_data *p)
     draw_rect(im, LEFT, TOP, W - RIGHT, H - BOTTOM, 2, black);
     draw_text(im, LEFT, 14, p->title ? p->title : "", 2, black);
     draw_text(im, (W - text_width(p->x_label, 2)) / 2, H - 24, p->x_label ? p->x_label : "", 2, black);
-    draw_text(im, 8, TOP - 24, p->y_label ? p->y_label : "", 2, black);
+    draw_text(im, 8, TOP - 32, p->y_label ? p->y_label : "", 2, black);
 }
 
 static void draw_series(image *im, const plot_range *r, const plot_series *e, int k)

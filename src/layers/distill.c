@@ -186,7 +186,7 @@ void distill_loss_init_weights(layer *l, network *net) { distill_pair_init_weigh
 int distill_active(const network *net) { return net->train && !net->distill_off; }
 
 /* Every distillation layer's priv starts with its distill_pair (distill.h). */
-extern const layer_ops cwd_ops, fd_ops, kd_ops;
+extern const layer_ops cwd_ops, fd_ops, kd_ops, softmax_ops;
 
 distill_pair *distill_layer_pair(const layer *l)
 {
@@ -209,9 +209,16 @@ static const layer *next_student_layer(const network *net, int *i)
     return NULL;
 }
 
+/* [kd] in place of a [softmax]: with distillation off it is that softmax */
+static int same_kind(const layer *a, const layer *b)
+{
+    int kd_a = a->ops == &kd_ops || a->ops == &softmax_ops, kd_b = b->ops == &kd_ops || b->ops == &softmax_ops;
+    return a->ops == b->ops || (kd_a && kd_b);
+}
+
 static int same_values(const layer *a, const layer *b)
 {
-    if (a->ops != b->ops || a->n_stored != b->n_stored) return 0;
+    if (!same_kind(a, b) || a->n_stored != b->n_stored) return 0;
     if (distill_layer_pair(a)) return 1;   /* [kd]: its adapter is the distiller's own */
     for (int t = 0; t < a->n_stored; ++t)
         if (a->stored_n[t] != b->stored_n[t] || memcmp(a->stored[t], b->stored[t], sizeof(float) * a->stored_n[t]))

@@ -121,6 +121,12 @@ check classifier_table $?
     [ "$(awk '/^top1 by method and schedule length/ { on = 1; next } on && $1 ~ /^[0-9]+$/ { print $1, $2 } on && $1 !~ /^[0-9]+$/ && $1 != "iterations" { on = 0 }' "$tmp/kd2/compare.txt" | tr '\n' ' ')" = "3 2 6 2 " ] &&
     summary_ok "$tmp/kd2/compare.txt" top1
 check lengths_and_seeds $?
+# evaluations during training: when the distilled student first reached the
+# plain student's final top-1 (an iteration or "-" per seed), and the curves
+"$DARKNET" distill compare "$c/classify.data" "$tmp/kd.cfg" -iters 6 -eval_every 3 -out "$tmp/kd3" > "$tmp/kd3.log" 2>&1 &&
+    [ "$(grep -c '^evaluated at iteration [36]: ' "$tmp/kd3.log")" = 4 ] && [ -s "$tmp/kd3/curves.png" ] &&
+    grep -A1 '^convergence:' "$tmp/kd3/compare.txt" | grep -Eq '^ +6 kd +([36]|-)$'
+check evaluations_during_training $?
 # the spread is the sample sd: for two seeds |a - b| / sqrt(2), from the run lines
 awk '$1 == 6 && $2 == "its" && $5 == "top1" { v[++n] = $7 }
      /^top1 by method and schedule length/ { on = 1 } /^$/ { on = 0 } on && $1 == 6 { sd = $7 }
