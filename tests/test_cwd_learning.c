@@ -1,8 +1,9 @@
 /* Channel-wise distillation helps: a small RetinaNet trained with [cwd] on
- * its FPN levels from a wider (backbone x2), longer-trained teacher beats the
- * same student (same seed, same initial weights, same batches and schedule)
- * trained alone, in AP50 on held-out synthetic scenes. Everything is trained in-process; the teacher
- * goes through a cfg file and a weights file as a user's would. */
+ * its FPN levels from a 4x wider teacher trained on the same schedule beats
+ * the same student (same seed, same initial weights, same batches and
+ * schedule) trained alone, in AP50 on held-out synthetic scenes. Everything is
+ * trained in-process; the teacher goes through a cfg file and a weights file as
+ * a user's would. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,25 +69,33 @@ static double train_student(const cwd_experiment *e, const char *teacher_cfg, co
     return ap50;
 }
 
-/* Seeds 1-5 (teacher: backbone x2, 1000 steps at lr 0.01; students: 150
- * steps at lr 0.02; [cwd] on P3 and P4, tau 1, loss_weight 40), held-out AP50:
- *   seed  teacher  student  distilled  gain
- *   1     0.263    0.094    0.162      +0.069
- *   2     0.232    0.096    0.159      +0.063
- *   3     0.218    0.123    0.148      +0.025
- *   4     0.231    0.096    0.171      +0.076
- *   5     0.246    0.092    0.146      +0.055
- * The gain grows with loss_weight (seed 2, 600-step teacher at lr 0.02:
- * 2 -> +0.016, 5 -> +0.026, 10 -> +0.034, 20 -> +0.046, 40 -> +0.054,
- * 80 -> +0.052; tau 4 or adapter=always at weight 5: +0.034, +0.029): the
- * maps are small (8x8 and 4x4) and the run short, so the paper's 5-10 pull
- * too weakly here. It needs a teacher clearly better than the student: an
- * untrained teacher costs -0.022 (seed 1), one that collapsed in training
- * (seed 3 at lr 0.02, AP50 0.004) -0.051, and a 600-step teacher only 0.04
- * above the student (seed 3, lr 0.01) -0.004. About 3 minutes on 2 cores,
- * so it runs in the main build only: under AddressSanitizer, or with
- * DN_SKIP_SLOW=1 (CI's second build), it is skipped. DN_CWD_* are knobs for
- * experiments (see the struct below); DN_VERBOSE=1 prints the losses. */
+/* The setting of docs/DISTILLATION.md's reference at the size CI affords: the
+ * teacher has 4x the student's backbone width (16-32-32-64-64 against
+ * 4-8-8-16-16, the same 32-channel FPN) and all three, teacher, plain and
+ * distilled student, train the same 2000 steps at lr 0.02 (burn-in 200, lr /10
+ * at 1600), so the teacher's lead is its capacity, not a longer schedule.
+ * [cwd] on P3 and P4, tau 1, loss_weight 40. Held-out AP50 (200 scenes):
+ *   seed  teacher  plain  distilled  gain
+ *   1     0.392    0.309  0.351      +0.041
+ *   2     0.383    0.297  0.339      +0.042
+ *   3     0.387    0.313  0.327      +0.014
+ * What went wrong in other settings (seed 1), and why the test checks the teacher:
+ * - the plain student at other lengths: 1000 steps 0.225 (distilled 0.303),
+ *   4000 steps 0.439, above the 2000-step teacher, and distilling from that
+ *   teacher then costs 0.044 (0.395). On scenes drawn without end nothing here
+ *   is converged in minutes; the converged comparison (6000 steps on a fixed
+ *   set, three seeds) is docs/DISTILLATION.md's.
+ * - a 32-wide teacher at lr 0.01 (2000 steps, AP50 0.338) with an 8-wide
+ *   student (2000 steps alone: 0.382): distilled 0.361, a loss of 0.021.
+ * - with a 16-wide student and a 32-wide teacher trained 1000 steps at lr 0.01
+ *   against students of 150 steps (this test until 2026-12), the "gain" was the
+ *   teacher's longer training: the same student alone for 1200 steps (0.326)
+ *   passed that teacher (0.218).
+ * loss_weight: 5 (the paper's) does nothing on these 8x8 and 4x4 maps, 20-40
+ * help (docs/DISTILLATION.md). About 4 minutes on 2 cores, so it runs in the
+ * main build only: under AddressSanitizer, or with DN_SKIP_SLOW=1 (CI's second
+ * build), it is skipped. DN_CWD_* are knobs for experiments (see the struct
+ * below); DN_VERBOSE=1 prints the losses. */
 TEST(cwd_student_beats_plain_student)
 {
     int full = !getenv("DN_SKIP_SLOW");
@@ -98,14 +107,14 @@ TEST(cwd_student_beats_plain_student)
         return;
     }
     cwd_experiment e = {
-        .teacher_filters = env_int("DN_CWD_TEACHER_FILTERS", 32),
-        .student_filters = env_int("DN_CWD_STUDENT_FILTERS", 16),
-        .teacher_iters = env_int("DN_CWD_TEACHER_ITERS", 1000),
-        .student_iters = env_int("DN_CWD_ITERS", 150),
+        .teacher_filters = env_int("DN_CWD_TEACHER_FILTERS", 16),
+        .student_filters = env_int("DN_CWD_STUDENT_FILTERS", 4),
+        .teacher_iters = env_int("DN_CWD_TEACHER_ITERS", 2000),
+        .student_iters = env_int("DN_CWD_ITERS", 2000),
         .seed = env_int("DN_CWD_SEED", 1),
         .valid = env_int("DN_CWD_VALID", 200),
         .lr = (float)env_double("DN_CWD_LR", 0.02),
-        .teacher_lr = (float)env_double("DN_CWD_TEACHER_LR", 0.01),
+        .teacher_lr = (float)env_double("DN_CWD_TEACHER_LR", 0.02),
         .loss_weight = (float)env_double("DN_CWD_WEIGHT", 40),
         .tau = (float)env_double("DN_CWD_TAU", 1),
     };
@@ -116,7 +125,8 @@ TEST(cwd_student_beats_plain_student)
         return;
     }
     double plain = getenv("DN_CWD_SKIP_PLAIN") ? 0 : train_student(&e, NULL, NULL);
-    /* without a clearly better teacher there is nothing to transfer (see above) */
+    /* without a teacher clearly better on the same schedule there is nothing to
+     * transfer, and a gain would not be distillation's (see above) */
     CHECK_MSG(teacher >= plain + 0.05, "the teacher trained badly: AP50 %.3f, the plain student %.3f", teacher,
               plain);
     double distilled = train_student(&e, teacher_cfg, teacher_weights);
@@ -124,6 +134,6 @@ TEST(cwd_student_beats_plain_student)
     unlink(teacher_weights);
     fprintf(stderr, "    cwd experiment: teacher AP50 %.3f, student %.3f, distilled %.3f (gain %+.3f)\n", teacher,
             plain, distilled, distilled - plain);
-    /* gains over seeds 1-5: +0.025 to +0.076, mean +0.058 */
+    /* gains over seeds 1-3: +0.014 to +0.042 (teacher leads +0.074 to +0.086) */
     CHECK_MSG(distilled >= plain + 0.01, "distilled AP50 %.3f, plain %.3f, teacher %.3f", distilled, plain, teacher);
 }
