@@ -152,8 +152,37 @@ enum { ZERO_LOSS_ITERATIONS = 10 };
  * a failed loader or step is this rank's own. */
 enum { GO_ON, STOP_LOADER_FAILED, STOP_STEP_FAILED, STOP_NAN, STOP_REPLICAS_DIFFER };
 
+/* What the losses so far say about the run: warnings, each once. */
+typedef struct {
+    int zero_run;        /* iterations with a loss of exactly 0 from the start; -1 after any other */
+    int seen;
+    double recent;       /* running mean of the loss (0.9 decay) */
+    int warned_jump;
+} loss_watch;
+
+/* A loss this many times its running mean: the step diverged. The weights it
+ * left may never recover (a jump to 1e19 and back to a flat, high loss), and
+ * no NaN need follow to stop the run, so it is said when it happens. */
+enum { JUMP_FACTOR = 100, JUMP_AFTER = 2 };
+
+static void watch_loss(const train_session *t, loss_watch *w, float loss, int it)
+{
+    w->zero_run = loss == 0 && w->zero_run >= 0 ? w->zero_run + 1 : -1;
+    if (w->zero_run == ZERO_LOSS_ITERATIONS)
+        fprintf(stderr, "darknet %s: warning: the loss has been exactly 0 for %d iterations: nothing is "
+                        "learned (do the labels hold objects? does every loss layer train?)\n", t->cmd, w->zero_run);
+    if (w->seen >= JUMP_AFTER && !w->warned_jump && loss > JUMP_FACTOR * w->recent && w->recent > 0) {
+        w->warned_jump = 1;
+        fprintf(stderr, "darknet %s: warning: the loss jumped to %g at iteration %d, over %d times its recent "
+                        "mean %g: training diverged and the weights may not recover. Lower learning_rate, raise "
+                        "burn_in, or lower the loss_weight of distillation layers; the backups before iteration %d "
+                        "hold weights from before it.\n", t->cmd, loss, it, JUMP_FACTOR, w->recent, it);
+    }
+    w->recent = w->seen++ ? 0.9 * w->recent + 0.1 * loss : loss;
+}
+
 /* One iteration: GO_ON, or why the run must stop. */
-static int train_one(train_session *t, loader *L, float *x, float *truth, progress *p, int *zero_run)
+static int train_one(train_session *t, loader *L, float *x, float *truth, progress *p, loss_watch *w)
 {
     if (loader_next(L, x, truth, NULL) < 0) {
         fprintf(stderr, "darknet %s: %s\n", t->cmd, dn_last_error());
@@ -175,10 +204,7 @@ static int train_one(train_session *t, loader *L, float *x, float *truth, progre
                             "Lower learning_rate or raise burn_in.\n", t->cmd, it);
         return STOP_NAN;
     }
-    *zero_run = loss == 0 && *zero_run >= 0 ? *zero_run + 1 : -1;
-    if (*zero_run == ZERO_LOSS_ITERATIONS && speak)
-        fprintf(stderr, "darknet %s: warning: the loss has been exactly 0 for %d iterations: nothing is "
-                        "learned (do the labels hold objects? does every loss layer train?)\n", t->cmd, *zero_run);
+    if (speak) watch_loss(t, w, loss, it);
     return GO_ON;
 }
 
@@ -239,9 +265,10 @@ int train_session_run(train_session *t, loader *L, int truth_floats, int backup_
     if (t->loss_log && !dist_rank() && !(p.csv = fopen(t->loss_log, "w")))
         fprintf(stderr, "darknet %s: warning: cannot write %s; losses are not logged\n", t->cmd, t->loss_log);
     /* the ranks stop together: at the same step, whichever got the signal */
-    int stop = GO_ON, zero_run = 0, leave = dist_any(interrupted != 0);
+    int stop = GO_ON, leave = dist_any(interrupted != 0);
+    loss_watch watch = {0};
     while (stop == GO_ON && network_iteration(t->net) < t->max_iter && !leave) {
-        stop = train_one(t, L, x, truth, &p, &zero_run);
+        stop = train_one(t, L, x, truth, &p, &watch);
         int it = network_iteration(t->net);
         if (stop != GO_ON) break;
         if ((it % backup_every == 0 || it == t->max_iter) && save_backups(t, it, backup_every))

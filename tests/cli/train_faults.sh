@@ -1,7 +1,8 @@
 #!/bin/sh
 # Training under faults, as a user's run meets them: a backup that cannot be
-# written, SIGTERM, kill -9 in the middle of a save, a full disk, and a cfg
-# whose loss layer cannot train. The last good weights must survive each.
+# written, SIGTERM, kill -9 in the middle of a save, a full disk, a cfg
+# whose loss layer cannot train, and a run that diverges without a NaN. The
+# last good weights must survive each.
 prefix=cli_faults_
 . "$(dirname "$0")/lib.sh"
 
@@ -73,4 +74,14 @@ sed -e 's/^classes=80/classes=3/' -e 's/^filters=255/filters=24/' -e 's/^max_bat
 [ $? = 1 ] && grep -q "yolo.cfg:[0-9]*: layer 16 \[yolo\]: training a \[yolo\] layer is not implemented" "$tmp/y.err" &&
     ! grep -q "^1/" "$tmp/y.log"
 check untrainable_loss_layer_is_refused $?
+
+# 7. lr 3 makes the loss jump ~5000x at iteration 4 (then 1e19) and come back to a flat,
+#    high loss, with no NaN to stop the run: said once, naming the iteration. The
+#    failed-backup run above (lr as the cfg says) did not warn.
+sed 's/^learning_rate=.*/learning_rate=3/' "$tmp/tiny.cfg" > "$tmp/hot.cfg"
+"$DARKNET" detector train "$data" "$tmp/hot.cfg" -clear -threads 1 > /dev/null 2> "$tmp/hot.err"
+[ $? = 0 ] && [ "$(grep -c "warning: the loss jumped" "$tmp/hot.err")" = 1 ] &&
+    grep -q "jumped to .* at iteration [0-9]*, over 100 times its recent mean" "$tmp/hot.err" &&
+    ! grep -q "loss jumped" "$tmp/f.err"
+check diverging_loss_is_reported_once $?
 exit 0
