@@ -17,8 +17,9 @@
 #      seeds, sharing one plain baseline: spatial ([cwd] norm=spatial, the
 #      classic spatial-softmax baseline, same weight), fd ([fd], MSE on P3 and
 #      P4, weight 1), logits ([cwd] on the class-head logits of both levels:
-#      logit distillation for a detector, same weight) and cwd_w5 (the paper's
-#      weight)
+#      logit distillation for a detector, same weight and tau: it diverges),
+#      logits_t4 (the same at tau 4 and weight 3, the authors' setting for
+#      segmentation logits) and cwd_w5 (the paper's weight)
 # Results in OUT (default ref_distill): teacher.log and student.log (charts in
 # data/backup/), sweep/, cwd/ and methods/ (compare.txt, gain_by_length.png,
 # loss logs, ERFs). About 5 hours on 2 cores: 25 min teacher, 8 min student,
@@ -60,6 +61,7 @@ method_cfg cwd cwd "$fpn" tau=1 "loss_weight=$CWD_WEIGHT"
 method_cfg spatial cwd "$fpn" norm=spatial tau=1 "loss_weight=$CWD_WEIGHT"
 method_cfg fd fd "$fpn" loss_weight=1
 method_cfg logits cwd "$logits" tau=1 "loss_weight=$CWD_WEIGHT"
+method_cfg logits_t4 cwd "$logits" tau=4 loss_weight=3
 
 # compare NAME SEEDS ARGS...: distill compare into $OUT/NAME (skipped when done)
 compare() {
@@ -74,4 +76,4 @@ compare() {
     -lengths 0.25
 [ -n "$SKIP_CWD" ] || compare cwd "$SEEDS" "$OUT/cfgs/cwd.cfg" -lengths "$LENGTHS"
 [ -n "$SKIP_METHODS" ] || compare methods "$SEEDS" "$OUT/cfgs/spatial.cfg" "$OUT/cfgs/fd.cfg" "$OUT/cfgs/logits.cfg" \
-    "$OUT/cfgs/cwd_w5.cfg" -lengths "$METHODS_LENGTH"
+    "$OUT/cfgs/logits_t4.cfg" "$OUT/cfgs/cwd_w5.cfg" -lengths "$METHODS_LENGTH"
