@@ -99,6 +99,10 @@ int ranks_end(int rc)
 {
     fflush(stdout);
     stop_prefixer();
-    dist_leave(rc);
+    /* the other ranks wait in a collective for this failed one: end them all */
+    if (dist_leave(rc)) {
+        dist_end_job(rc ? rc : 1);
+        return rc ? rc : 1;
+    }
     return rc;
 }

@@ -12,7 +12,7 @@ int ranks_begin(int *argc, char ***argv);
 /* 1 when this rank runs the command of argv (argv[1] on), 0 when it sits it out. */
 int ranks_run_here(int argc, char **argv);
 /* Restores the output and leaves the job; a failed rank (rc != 0) whose peers
- * go on ends the job (dist.h's dist_leave). Returns rc. */
+ * go on ends the job (dist_leave, then dist_end_job). Returns rc. */
 int ranks_end(int rc);
 
 #endif

@@ -7,7 +7,7 @@
  * Every collective must be called by all ranks in the same order. Only the
  * thread that called dist_init may call them (MPI_THREAD_FUNNELED); the
  * thread pool and loader workers never do. Failures return -1 with the error
- * recorded; a broken job is ended with dist_abort. */
+ * recorded; a broken job is ended by the command with dist_end_job. */
 #ifndef DN_DIST_H
 #define DN_DIST_H
 
@@ -21,13 +21,16 @@ int dist_init(int *argc, char ***argv);
 /* Leaves the job (MPI_Finalize); nothing when dist_init did not run. A rank
  * that failed (failed != 0) may be alone in leaving while the others wait for
  * it in a collective: when they have not all come to leave within
- * DIST_LEAVE_SECONDS, it says so and ends the whole job (dist_abort). A rank
- * that did not fail waits for the others however long they take. */
+ * DIST_LEAVE_SECONDS, it says so and returns -1 without leaving, and the
+ * caller ends the whole job (dist_end_job). A rank that did not fail waits
+ * for the others however long they take. 0 or -1. */
 enum { DIST_LEAVE_SECONDS = 5 };
-void dist_leave(int failed);
-/* Ends every rank of the job at once with `code` (MPI_Abort): for a rank
- * that fails where the others wait in a collective. Does not return. */
-void dist_abort(int code) __attribute__((noreturn));
+int dist_leave(int failed);
+/* Ends every rank of the job at once with `code` (MPI_Abort, which does not
+ * return): for a rank that fails where the others wait in a collective. In a
+ * job of one it does nothing; the caller returns its code as usual. The
+ * library never ends the process itself: src/cli/ decides. */
+void dist_end_job(int code);
 
 int dist_rank(void);        /* 0 .. dist_size() - 1 */
 int dist_size(void);        /* ranks in the job (1 without mpirun) */

@@ -96,24 +96,24 @@ static int all_leave(int failed)
     }
 }
 
-void dist_leave(int failed)
+int dist_leave(int failed)
 {
-    if (!started) return;
+    if (!started) return 0;
     if (size > 1 && !all_leave(failed)) {
         fprintf(stderr, "darknet: %s failed while the other ranks go on: stopping them all\n", dist_where());
-        dist_abort(failed);
+        return -1;
     }
     started = 0;
     MPI_Comm_free(&leave_comm);
     MPI_Finalize();
+    return 0;
 }
 
-void dist_abort(int code)
+void dist_end_job(int code)
 {
     fflush(stdout);
     fflush(stderr);
     if (started) MPI_Abort(MPI_COMM_WORLD, code ? code : 1);
-    exit(code ? code : 1);
 }
 
 int dist_rank(void) { return rank; }
