@@ -14,7 +14,10 @@ ARCH     ?= -march=native
 
 CC       ?= gcc
 CXX      ?= g++
-NVCC     ?= nvcc
+# CUDA: nvcc from PATH or the toolkit's usual place; sm_90 is the H100/H200 generation
+NVCC     ?= $(shell command -v nvcc || echo /usr/local/cuda/bin/nvcc)
+CUDA_ARCH ?= sm_90
+CUDA_LIB := $(dir $(NVCC))../lib64
 BUILD    ?= build
 # Separate build trees per configuration so switching flags never mixes objects.
 ifeq ($(SANITIZE),1)
@@ -23,12 +26,20 @@ endif
 ifeq ($(OPENCV),1)
 override BUILD := $(BUILD)-opencv
 endif
+# GPU objects go to BUILD-gpu (BUILD-gpu-cudnn), unless BUILD already names such a directory
+ifeq ($(GPU)$(findstring -gpu,$(BUILD)),1)
+override BUILD := $(BUILD)-gpu
+ifeq ($(CUDNN),1)
+override BUILD := $(BUILD)-cudnn
+endif
+endif
 # MPI objects go to BUILD-mpi, unless BUILD already names such a directory
 ifeq ($(MPI)$(filter %-mpi,$(BUILD)),1)
 override BUILD := $(BUILD)-mpi
 endif
 
 INCLUDES := -Iinclude $(addprefix -Isrc/,core ops layers detect data analysis cli) -I/usr/include/stb
+INCLUDES += -Isrc/cuda
 CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -pthread $(INCLUDES) -MMD -MP
 # stb (images, font), libjpeg-turbo (fast JPEG), cJSON (COCO files)
 LDLIBS   := -lstb -lturbojpeg -lcjson -lm -pthread
@@ -54,13 +65,21 @@ LDLIBS   += $(shell pkg-config --libs-only-L opencv4 2>/dev/null) \
             -lopencv_highgui -lopencv_videoio -lopencv_imgproc -lopencv_core -lstdc++
 CPP_SRC  := src/data/video_opencv.cpp
 endif
+# Kernel bodies (src/cuda/hd.h) compile for the device and the host: every build
+# where nvcc exists runs them on the CPU in the kernel tests; GPU=1 links them in.
+NVCCFLAGS := -O3 -std=c++17 -arch=$(CUDA_ARCH) $(INCLUDES) -MMD -MP \
+             -Xcompiler -fPIC,-Wall,-Wextra --Werror all-warnings
+ifeq ($(SANITIZE),1)
+NVCCFLAGS += -Xcompiler -fsanitize=address,-fsanitize=undefined,-fno-omit-frame-pointer
+endif
 ifeq ($(GPU),1)
 CFLAGS   += -DDN_GPU -I/usr/local/cuda/include
-LDLIBS   += -L/usr/local/cuda/lib64 -lcudart -lcublas
-CU_SRC   := $(wildcard src/cuda/*.cu)
+LDLIBS   += -L$(CUDA_LIB) -lcudart -lcublas -lstdc++
+CU_SRC   := $(filter-out $(if $(filter 1,$(CUDNN)),,src/cuda/%_cudnn.cu),$(wildcard src/cuda/*.cu))
 endif
 ifeq ($(CUDNN),1)
 CFLAGS   += -DDN_CUDNN
+NVCCFLAGS += -DDN_CUDNN
 LDLIBS   += -lcudnn
 endif
 # src/core/dist.h is MPI in dist_mpi.c, or one process in dist_local.c. The flags
@@ -100,7 +119,7 @@ $(BUILD)/%.o: %.cpp
 	$(CXX) $(filter-out -std=c11,$(CFLAGS)) -std=c++17 $(CV_FLAGS) -c $< -o $@
 $(BUILD)/%.o: %.cu
 	@mkdir -p $(dir $@)
-	$(NVCC) -O3 -Xcompiler -fPIC $(INCLUDES) -c $< -o $@
+	$(NVCC) $(NVCCFLAGS) -c $< -o $@
 
 $(BUILD)/libdarknet.a: $(LIB_OBJ)
 	ar rcs $@ $^
@@ -112,6 +131,17 @@ darknet: $(BUILD)/darknet
 	@[ "$(SANITIZE)" = 1 ] || cp $< $@
 
 $(BUILD)/run_tests: $(TEST_OBJ) $(BUILD)/libdarknet.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# The kernel bodies run on the CPU against the CPU layers (no GPU needed), and
+# (GPU=1) the kernels launched on a GPU against the same (scripts/gpu_check.sh).
+TEST_HARNESS := $(BUILD)/tests/test_main.o $(BUILD)/tests/test_util.o
+KERNEL_TEST_OBJ := $(patsubst %.cu,$(BUILD)/%.o,$(wildcard tests/cuda/host_*.cu))
+GPU_TEST_OBJ := $(patsubst %.cu,$(BUILD)/%.o,$(wildcard tests/cuda/device_*.cu) tests/cuda/gpu_test.cu)
+$(BUILD)/tests/cuda/%.o: NVCCFLAGS += -Itests
+$(BUILD)/kernel_tests: $(KERNEL_TEST_OBJ) $(TEST_HARNESS) $(BUILD)/libdarknet.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -L$(CUDA_LIB) -lcudart_static -ldl -lrt -lstdc++
+$(BUILD)/gpu_tests: $(GPU_TEST_OBJ) $(TEST_HARNESS) $(BUILD)/libdarknet.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # OpenCV's darknet reader, for the cross-check test (skipped when not installed)
@@ -142,13 +172,14 @@ endif
 test: deps
 	@$(MAKE) --no-print-directory darknet $(BUILD)/run_tests $(BUILD)/dump_outputs
 	@if pkg-config --exists opencv4; then $(MAKE) --no-print-directory $(BUILD)/opencv_check; fi
+	@if [ -x "$(NVCC)" ]; then $(MAKE) --no-print-directory $(BUILD)/kernel_tests; fi
 	@if [ "$(OPENCV)" = 1 ]; then $(MAKE) --no-print-directory $(BUILD)/video_tool; fi
 	@if [ "$(SANITIZE)" != 1 ] && command -v $(MPICC) > /dev/null; then \
 		$(MAKE) --no-print-directory MPI=1 $(MPI_BUILD)/darknet $(MPI_BUILD)/run_tests; fi
 	@if [ "$(SANITIZE)" != 1 ] && command -v $(MPICC) > /dev/null; then \
 		export DARKNET_MPI=$(MPI_BUILD)/darknet RUN_TESTS_MPI=$(MPI_BUILD)/run_tests; fi; \
 	DARKNET=$(BUILD)/darknet OPENCV_CHECK=$(BUILD)/opencv_check VIDEO_TOOL=$(BUILD)/video_tool \
-		tests/run_all.sh $(BUILD)/run_tests
+		KERNEL_TESTS=$(BUILD)/kernel_tests tests/run_all.sh $(BUILD)/run_tests
 
 demo: deps darknet
 	@scripts/demo_detect.sh
@@ -198,6 +229,6 @@ fuzz: deps
 
 clean:
 	rm -rf build build-sanitize build-opencv build-sanitize-opencv build-fuzz darknet \
-		build-mpi build-sanitize-mpi build-opencv-mpi build-sanitize-opencv-mpi
+		build-mpi build-sanitize-mpi build-opencv-mpi build-sanitize-opencv-mpi build-gpu*
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(KERNEL_TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

@@ -1,0 +1,39 @@
+/* gpu.h: the device, seen from C (GPU=1 builds): a context per network (its
+ * device, stream and cuBLAS handle, and the memory it holds), device buffers
+ * and the explicit copies between host and device. Errors are recorded with
+ * dn_error and returned as -1 / NULL, like everywhere else. */
+#ifndef DN_GPU_H
+#define DN_GPU_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gpu_ctx gpu_ctx;
+
+/* GPUs this process can use (0 when there is no driver or no device). */
+int gpu_count(void);
+/* A context on device `device`: its own stream and cuBLAS handle, so that two
+ * networks (a teacher and its student) never share mutable device state. */
+gpu_ctx *gpu_ctx_create(int device);
+void gpu_ctx_free(gpu_ctx *g);
+
+/* n zeroed floats on g's device (NULL on failure); counted in g's peak memory. */
+float *gpu_alloc(gpu_ctx *g, size_t n);
+void gpu_free(gpu_ctx *g, float *p, size_t n);
+/* Copies n floats host -> device / device -> host on g's stream; the pull
+ * waits for the stream, so the host array is ready when it returns. 0 or -1. */
+int gpu_push(gpu_ctx *g, float *dev, const float *host, size_t n);
+int gpu_pull(gpu_ctx *g, float *host, const float *dev, size_t n);
+/* Waits for g's stream; -1 with the first failure of its kernels recorded. */
+int gpu_sync(gpu_ctx *g);
+/* The most device memory g held at once, in bytes. */
+size_t gpu_peak_bytes(const gpu_ctx *g);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
