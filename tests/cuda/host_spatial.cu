@@ -2,6 +2,7 @@
  * one-layer (or few-layer) networks built from cfg text. */
 #include <string.h>
 
+#include "activation_body.cuh"
 #include "blas_body.cuh"
 #include "spatial_body.cuh"
 #include "kernel_test.h"
@@ -133,4 +134,104 @@ TEST(upsample_bodies_equal_the_cpu_layer_with_its_stride_and_scale)
     check_upsample(5, 3, 2, 2, 1);
     check_upsample(7, 1, 3, 3, 0.5f);
     check_upsample(1, 1, 4, 4, -1.25f);
+}
+
+/* Fills the outputs of every layer before `last` with random values, as the
+ * sources a shortcut or route reads. */
+static void random_sources(network *net, int last)
+{
+    for (int i = 0; i < last; ++i) {
+        layer *s = &net->layers[i];
+        random_fill(s->output, s->batch * s->outputs, -3, 3, 20 + i);
+    }
+}
+
+/* The last layer of cfg is a [shortcut] from layer 0. */
+static void check_shortcut(const char *cfg, activation a)
+{
+    network *net = build_net(cfg);
+    if (!net) return;
+    int last = net->n - 1;
+    layer *l = &net->layers[last], *from = &net->layers[0], *prev = &net->layers[last - 1];
+    random_sources(net, last);
+    shortcut_map m = shortcut_map_of(l->w, l->h, l->c, from->out_w, from->out_h, from->out_c);
+    size_t n = (size_t)l->batch * l->outputs, nf = (size_t)from->batch * from->outputs;
+    std::vector<float> out(n), pre(n);
+    run_forward(net, last, prev->output);
+    host_for_each((long)n, shortcut_forward_body{m, prev->output, from->output, pre.data(), out.data(), a});
+    check_close(out, output_of(l), 0, "shortcut forward");
+
+    std::vector<float> delta = random_vector(n, -1, 1, 30), want_in = random_vector(n, -1, 1, 31);
+    std::vector<float> want_from = random_vector(nf, -1, 1, 32), got_in = want_in, got_from = want_from;
+    memcpy(from->delta, want_from.data(), nf * sizeof(float));
+    run_backward(net, last, prev->output, delta, want_in.data());
+    std::vector<float> got_delta = delta;
+    host_for_each((long)n, gradient_body{pre.data(), out.data(), a, got_delta.data()});
+    host_for_each((long)n, axpy_body{1, got_delta.data(), got_in.data()});
+    host_for_each((long)nf, shortcut_from_delta_body{m, got_delta.data(), got_from.data()});
+    check_close(got_delta, std::vector<float>(l->delta, l->delta + n), 0, "shortcut delta");
+    check_close(got_in, want_in, 0, "shortcut input delta");
+    check_close(got_from, std::vector<float>(from->delta, from->delta + nf), 0, "shortcut from delta");
+    free_network(net);
+}
+
+TEST(shortcut_bodies_equal_the_cpu_layer_for_equal_and_different_shapes)
+{
+    /* same shape */
+    check_shortcut("[net]\nbatch=3\nwidth=5\nheight=3\nchannels=4\n[upsample]\nstride=1\n"
+                   "[upsample]\nstride=1\n[shortcut]\nfrom=0\nactivation=swish\n", ACT_SWISH);
+    /* from larger: 7x6 onto 4x3 (stride 1 across, 2 down) */
+    check_shortcut("[net]\nbatch=3\nwidth=7\nheight=6\nchannels=4\n[upsample]\nstride=1\n"
+                   "[maxpool]\nsize=2\nstride=2\n[shortcut]\nfrom=0\nactivation=leaky\n", ACT_LEAKY);
+    /* from smaller with more channels: 3x3x4 onto 6x6x2 */
+    check_shortcut("[net]\nbatch=3\nwidth=6\nheight=6\nchannels=4\n[maxpool]\nsize=2\nstride=2\n"
+                   "[route]\nlayers=-1\ngroups=2\ngroup_id=1\n[upsample]\nstride=2\n"
+                   "[shortcut]\nfrom=0\nactivation=logistic\n", ACT_LOGISTIC);
+    /* from with fewer channels: 4x4x2 onto 4x4x6 */
+    check_shortcut("[net]\nbatch=3\nwidth=4\nheight=4\nchannels=2\n[upsample]\nstride=1\n"
+                   "[route]\nlayers=0,0,0\n[shortcut]\nfrom=0\nactivation=mish\n", ACT_MISH);
+}
+
+/* The last layer of cfg is a [route]; its sources' slices are copied one
+ * launch per source, as a GPU route layer would. */
+static void check_route(const char *cfg, const int *sources, int n_sources, int groups, int group_id)
+{
+    network *net = build_net(cfg);
+    if (!net) return;
+    int last = net->n - 1, batch = net->layers[last].batch;
+    layer *l = &net->layers[last];
+    random_sources(net, last);
+    run_forward(net, last, net->layers[last - 1].output);
+    std::vector<float> out((size_t)batch * l->outputs), delta = random_vector(out.size(), -1, 1, 40);
+    std::vector<std::vector<float>> got(n_sources);
+    for (int i = 0; i < n_sources; ++i) {
+        layer *s = &net->layers[sources[i]];
+        got[i] = random_vector((size_t)batch * s->outputs, -1, 1, 41 + i);
+        memcpy(s->delta, got[i].data(), got[i].size() * sizeof(float));
+    }
+    run_backward(net, last, net->layers[last - 1].output, delta, net->layers[last - 1].delta);
+    long offset = 0;
+    for (int i = 0; i < n_sources; ++i) {
+        layer *s = &net->layers[sources[i]];
+        long part = s->outputs / groups;
+        route_slice r = {s->outputs, group_id * part, l->outputs, offset, part};
+        host_for_each(batch * part, route_forward_body{r, s->output, out.data()});
+        host_for_each(batch * part, route_backward_body{r, delta.data(), got[i].data()});
+        offset += part;
+    }
+    check_close(out, output_of(l), 0, "route forward");
+    for (int i = 0; i < n_sources; ++i) {
+        const layer *s = &net->layers[sources[i]];
+        check_close(got[i], std::vector<float>(s->delta, s->delta + got[i].size()), 0, "route backward");
+    }
+    free_network(net);
+}
+
+TEST(route_bodies_equal_the_cpu_layer_with_and_without_groups)
+{
+    const int two[] = {0, 1};
+    check_route("[net]\nbatch=3\nwidth=5\nheight=3\nchannels=6\n[upsample]\nstride=1\n"
+                "[maxpool]\nsize=2\nstride=1\n[route]\nlayers=0,1\ngroups=3\ngroup_id=2\n", two, 2, 3, 2);
+    check_route("[net]\nbatch=3\nwidth=3\nheight=1\nchannels=4\n[upsample]\nstride=1\n"
+                "[route]\nlayers=0\ngroups=2\ngroup_id=1\n[route]\nlayers=0,1\n", two, 2, 1, 0);
 }
