@@ -235,3 +235,23 @@ TEST(route_bodies_equal_the_cpu_layer_with_and_without_groups)
     check_route("[net]\nbatch=3\nwidth=3\nheight=1\nchannels=4\n[upsample]\nstride=1\n"
                 "[route]\nlayers=0\ngroups=2\ngroup_id=1\n[route]\nlayers=0,1\n", two, 2, 1, 0);
 }
+
+TEST(dropout_bodies_with_a_host_drawn_mask_equal_the_cpu_layer)
+{
+    network *net = build_net("[net]\nbatch=3\nwidth=51\nheight=5\nchannels=3\n[dropout]\nprobability=0.3\n");
+    if (!net) return;
+    layer *l = &net->layers[0];
+    size_t n = (size_t)l->batch * l->inputs;
+    std::vector<float> x = random_vector(n, -1, 1, 70), mask(n), out(n);
+    /* the mask as dropout.c draws it, from the same rng state */
+    rng_state r = net->rng;
+    for (float &m : mask) m = rng_uniform(&r) < 0.3f ? 0.0f : 1.0f / (1.0f - 0.3f);
+    run_forward(net, 0, x.data());
+    host_for_each((long)n, dropout_forward_body{x.data(), mask.data(), out.data()});
+    check_close(out, output_of(l), 0, "dropout forward");
+    std::vector<float> delta = random_vector(n, -1, 1, 71), want = random_vector(n, -1, 1, 72), got = want;
+    run_backward(net, 0, x.data(), delta, want.data());
+    host_for_each((long)n, dropout_backward_body{mask.data(), delta.data(), got.data()});
+    check_close(got, want, 0, "dropout backward");
+    free_network(net);
+}
