@@ -15,6 +15,7 @@
 #include "blas.h"
 #include "errors.h"
 #include "network.h"
+#include "softmax_math.h"
 
 typedef struct {
     int groups;
@@ -57,20 +58,6 @@ static int softmax_setup(layer *l, network *net)
     return 0;
 }
 
-/* Stable: exp of (x - max) / T. */
-static void softmax_slice(const float *x, int n, float temperature, float *p)
-{
-    float max = x[0];
-    for (int i = 1; i < n; ++i) max = fmaxf(max, x[i]);
-    double sum = 0;
-    for (int i = 0; i < n; ++i) {
-        p[i] = expf((x[i] - max) / temperature);
-        sum += p[i];
-    }
-    float inv = (float)(1.0 / sum);
-    for (int i = 0; i < n; ++i) p[i] *= inv;
-}
-
 static void softmax_forward(layer *l, network *net)
 {
     softmax_state *s = l->priv;
@@ -87,7 +74,7 @@ static void softmax_forward(layer *l, network *net)
         const float *p = l->output + (size_t)b * l->inputs;
         float *d = s->loss_delta + (size_t)b * l->inputs;
         for (int i = 0; i < l->inputs; ++i) {
-            if (t[i] != 0) cost -= t[i] * log(fmax(p[i], 1e-30));
+            cost += softmax_ce_term(t[i], p[i]);
             if (s->has_loss) d[i] = (t[i] - p[i]) * inv_t;
         }
     }
@@ -101,14 +88,8 @@ static void softmax_backward(layer *l, network *net)
     int n = l->inputs / s->groups;
     size_t total = (size_t)l->batch * l->inputs;
     float inv_t = 1.0f / s->temperature;
-    /* d/dx_i of sum_j d_j p_j = p_i (d_i - sum_j p_j d_j) / T */
-    for (size_t off = 0; off < total; off += n) {
-        const float *p = l->output + off, *d = l->delta + off;
-        float *in = net->input_delta + off;
-        double pd = 0;
-        for (int i = 0; i < n; ++i) pd += (double)p[i] * d[i];
-        for (int i = 0; i < n; ++i) in[i] += p[i] * (d[i] - (float)pd) * inv_t;
-    }
+    for (size_t off = 0; off < total; off += n)
+        softmax_slice_backward(l->output + off, l->delta + off, n, inv_t, net->input_delta + off);
     if (s->has_loss) axpy(total, 1, s->loss_delta, net->input_delta);
 }
 

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "activation_math.h"
+
 #include "threadpool.h"
 
 const char *const activation_names[] = {"linear", "relu", "leaky", "logistic", "tanh",
@@ -16,84 +18,46 @@ int activation_from_name(const char *name)
     return -1;
 }
 
-static float logistic(float x) { return 1.0f / (1.0f + expf(-x)); }
-
-/* softplus with darknet's thresholds against overflow */
-static float softplus(float x)
-{
-    if (x > 20) return x;
-    if (x < -20) return expf(x);
-    return log1pf(expf(x));
-}
-
 static void activate_range(float *x, size_t n, activation a)
 {
+    /* one switch per range, so each loop is a plain inlined formula */
     switch (a) {
     case ACT_LINEAR: return;
     case ACT_RELU:
-        for (size_t i = 0; i < n; ++i) x[i] = x[i] > 0 ? x[i] : 0;
+        for (size_t i = 0; i < n; ++i) x[i] = act_relu(x[i]);
         return;
     case ACT_LEAKY:
-        for (size_t i = 0; i < n; ++i) x[i] = x[i] > 0 ? x[i] : 0.1f * x[i];
+        for (size_t i = 0; i < n; ++i) x[i] = act_leaky(x[i]);
         return;
     case ACT_LOGISTIC:
-        for (size_t i = 0; i < n; ++i) x[i] = logistic(x[i]);
+        for (size_t i = 0; i < n; ++i) x[i] = act_logistic(x[i]);
         return;
     case ACT_TANH:
         for (size_t i = 0; i < n; ++i) x[i] = tanhf(x[i]);
         return;
     case ACT_RELU6:
-        for (size_t i = 0; i < n; ++i) x[i] = x[i] < 0 ? 0 : (x[i] > 6 ? 6 : x[i]);
+        for (size_t i = 0; i < n; ++i) x[i] = act_relu6(x[i]);
         return;
     case ACT_SWISH:
-        for (size_t i = 0; i < n; ++i) x[i] = x[i] * logistic(x[i]);
+        for (size_t i = 0; i < n; ++i) x[i] = act_swish(x[i]);
         return;
     case ACT_MISH:
-        for (size_t i = 0; i < n; ++i) x[i] = x[i] * tanhf(softplus(x[i]));
+        for (size_t i = 0; i < n; ++i) x[i] = act_mish(x[i]);
         return;
-    case ACT_GELU: /* exact form, as PyTorch's default and ConvNeXt use */
-        for (size_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678f));
-        return;
-    }
-}
-
-int activation_needs_input(activation a) { return a == ACT_SWISH || a == ACT_MISH || a == ACT_GELU; }
-
-static float grad_from_input(float x, activation a)
-{
-    switch (a) {
-    case ACT_SWISH: {
-        float s = logistic(x);
-        return s + x * s * (1 - s);
-    }
-    case ACT_MISH: {
-        float sp = softplus(x), t = tanhf(sp);
-        return t + x * (1 - t * t) * logistic(x);
-    }
     case ACT_GELU:
-        return 0.5f * (1.0f + erff(x * 0.70710678f)) + x * 0.39894228f * expf(-0.5f * x * x);
-    default: return 1;
+        for (size_t i = 0; i < n; ++i) x[i] = act_gelu(x[i]);
+        return;
     }
 }
 
-static float grad_from_output(float y, activation a)
-{
-    switch (a) {
-    case ACT_RELU: return y > 0;
-    case ACT_LEAKY: return y > 0 ? 1 : 0.1f;
-    case ACT_LOGISTIC: return y * (1 - y);
-    case ACT_TANH: return 1 - y * y;
-    case ACT_RELU6: return y > 0 && y < 6;
-    default: return 1;
-    }
-}
+int activation_needs_input(activation a) { return act_needs_input(a); }
 
 static void gradient_range(const float *in, const float *out, size_t n, activation a, float *delta)
 {
     if (activation_needs_input(a))
-        for (size_t i = 0; i < n; ++i) delta[i] *= grad_from_input(in[i], a);
+        for (size_t i = 0; i < n; ++i) delta[i] *= act_grad_from_input(in[i], a);
     else
-        for (size_t i = 0; i < n; ++i) delta[i] *= grad_from_output(out[i], a);
+        for (size_t i = 0; i < n; ++i) delta[i] *= act_grad_from_output(out[i], a);
 }
 
 /* Big arrays are split over the thread pool in blocks of BLOCK values. Each
