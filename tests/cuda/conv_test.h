@@ -37,4 +37,17 @@ static const conv_geometry conv_shapes[] = {
 };
 enum { N_CONV_SHAPES = sizeof conv_shapes / sizeof conv_shapes[0] };
 
+/* Depthwise shapes (c = the channels), "same" padding as the layer: 3x3,
+ * stride 2 on odd inputs, dilation, and the large kernels 51x51, 51x5, 5x51. */
+static const conv_geometry depthwise_shapes[] = {
+    conv_shape(3, 9, 11, 3, 3, 1, 1, 1, 1, 1),
+    conv_shape(2, 13, 11, 3, 3, 2, 2, 1, 1, 1),
+    conv_shape(2, 15, 9, 3, 3, 2, 1, 2, 2, 2),
+    conv_shape(2, 53, 52, 51, 51, 1, 1, 25, 25, 1),
+    conv_shape(3, 21, 55, 5, 51, 2, 2, 2, 25, 1),
+    conv_shape(3, 55, 21, 51, 5, 2, 2, 25, 2, 1),
+    conv_shape(4, 1, 1, 3, 3, 1, 1, 1, 1, 1),
+};
+enum { N_DEPTHWISE_SHAPES = sizeof depthwise_shapes / sizeof depthwise_shapes[0], DEPTHWISE_BATCH = 3 };
+
 #endif
