@@ -1,0 +1,149 @@
+/* The convolution kernels (im2col, col2im, depthwise, gemm, the layer's
+ * im2col+gemm path) launched on a GPU, against the CPU ops and layer. */
+#include "conv_test.h"
+#include "gpu_test.h"
+
+extern "C" {
+#include "blas.h"
+#include "conv_gpu.h"
+#include "depthwise.h"
+#include "depthwise_gpu.h"
+#include "gemm.h"
+#include "gemm_gpu.h"
+#include "im2col_gpu.h"
+#include "network.h"
+}
+
+/* The device may fuse a multiply and an add (FMA) and cuBLAS sums in its own
+ * order: the gemm-based results agree to rounding, not to the bit. */
+static const double gemm_tol = 1e-4;
+
+TEST(gpu_im2col_and_col2im_equal_the_cpu_for_strided_dilated_rectangular_kernels)
+{
+    gpu_ctx *g = test_gpu();
+    if (!g) return;
+    for (int s = 0; s < N_CONV_SHAPES; ++s) {
+        const conv_geometry &geo = conv_shapes[s];
+        std::vector<float> im = random_vector(conv_in_size(geo), -1, 1, 10 + s), want(conv_col_size(geo));
+        device_vector d_im(g, im), d_col(g, std::vector<float>(conv_col_size(geo)));
+        im2col_gpu(g, d_im.p, &geo, d_col.p);
+        im2col(im.data(), &geo, want.data());
+        check_close(d_col.pull(), want, 0, "im2col");
+        col2im_add_gpu(g, d_col.p, &geo, d_im.p);
+        col2im_add(want.data(), &geo, im.data());
+        check_close(d_im.pull(), im, 0, "col2im_add");
+    }
+    CHECK_MSG(gpu_sync(g) == 0, "%s", dn_last_error());
+}
+
+TEST(gpu_depthwise_forward_and_backward_equal_the_cpu_for_large_kernels_on_a_batch_of_3)
+{
+    gpu_ctx *g = test_gpu();
+    if (!g) return;
+    const int batch = DEPTHWISE_BATCH;
+    for (int s = 0; s < N_DEPTHWISE_SHAPES; ++s) {
+        const conv_geometry &geo = depthwise_shapes[s];
+        long n_in = batch * conv_in_size(geo), n_w = (long)geo.c * geo.ksize_y * geo.ksize_x;
+        long n_out = batch * geo.c * conv_out_plane(geo);
+        std::vector<float> in = random_vector(n_in, -1, 1, 40 + s), w = random_vector(n_w, -1, 1, 50 + s);
+        std::vector<float> d = random_vector(n_out, -1, 1, 60 + s), out(n_out);
+        std::vector<float> gw = random_vector(n_w, -1, 1, 70 + s), din = random_vector(n_in, -1, 1, 80 + s);
+        device_vector d_in(g, in), d_w(g, w), d_out(g, out), d_d(g, d), d_gw(g, gw), d_din(g, din);
+        depthwise_forward_gpu(g, d_in.p, d_w.p, d_out.p, &geo, batch);
+        depthwise_backward_gpu(g, d_in.p, d_w.p, d_d.p, &geo, batch, d_gw.p, d_din.p);
+        depthwise_forward(in.data(), w.data(), out.data(), &geo, batch);
+        depthwise_backward(in.data(), w.data(), d.data(), &geo, batch, gw.data(), din.data());
+        check_close(d_out.pull(), out, 1e-5, "depthwise forward");
+        check_close(d_gw.pull(), gw, 1e-5, "depthwise weight gradient");
+        check_close(d_din.pull(), din, 1e-5, "depthwise input gradient");
+    }
+    CHECK_MSG(gpu_sync(g) == 0, "%s", dn_last_error());
+}
+
+TEST(gpu_gemm_equals_the_cpu_gemm_for_all_transposes_of_non_square_padded_matrices)
+{
+    gpu_ctx *g = test_gpu();
+    if (!g) return;
+    const int M = 37, N = 53, K = 29, pad = 5;
+    for (int ta = 0; ta < 2; ++ta)
+        for (int tb = 0; tb < 2; ++tb) {
+            /* row-major, each row `pad` floats longer than it needs */
+            int a_rows = ta ? K : M, a_cols = ta ? M : K, b_rows = tb ? N : K, b_cols = tb ? K : N;
+            int lda = a_cols + pad, ldb = b_cols + pad, ldc = N + pad;
+            std::vector<float> A = random_vector((size_t)a_rows * lda, -1, 1, 1 + 2 * ta + tb);
+            std::vector<float> B = random_vector((size_t)b_rows * ldb, -1, 1, 5 + 2 * ta + tb);
+            std::vector<float> C = random_vector((size_t)M * ldc, -1, 1, 9 + 2 * ta + tb);
+            device_vector dA(g, A), dB(g, B), dC(g, C);
+            CHECK_MSG(gemm_gpu(g, ta, tb, M, N, K, 0.7f, dA.p, lda, dB.p, ldb, 0.3f, dC.p, ldc) == 0, "%s",
+                      dn_last_error());
+            gemm_builtin(ta, tb, M, N, K, 0.7f, A.data(), lda, B.data(), ldb, 0.3f, C.data(), ldc);
+            check_close(dC.pull(), C, gemm_tol, ta ? (tb ? "gemm T T" : "gemm T N") : (tb ? "gemm N T" : "gemm N N"));
+        }
+    CHECK_MSG(gpu_sync(g) == 0, "%s", dn_last_error());
+}
+
+/* A one-layer network: the CPU reference of the device convolution. */
+static network *conv_layer_net(int c, int h, int w, int filters, int size_y, int size_x, int stride, int pad,
+                               int dilation, int groups)
+{
+    char cfg[512];
+    snprintf(cfg, sizeof cfg,
+             "[net]\nbatch=3\nwidth=%d\nheight=%d\nchannels=%d\n[convolutional]\nfilters=%d\nsize_y=%d\n"
+             "size_x=%d\nstride=%d\npad=%d\ndilation=%d\ngroups=%d\nactivation=linear\n",
+             w, h, c, filters, size_y, size_x, stride, pad, dilation, groups);
+    return build_net(cfg);
+}
+
+/* The geometry of the layer's convolution, one group of one image. */
+static conv_shape_gpu layer_shape(const layer *l, int size_y, int size_x, int stride, int pad, int dilation,
+                                  int groups)
+{
+    int py = pad ? size_y / 2 * dilation : 0, px = pad ? size_x / 2 * dilation : 0;
+    conv_shape_gpu s = {conv_shape(l->c / groups, l->h, l->w, size_y, size_x, stride, stride, py, px, dilation),
+                        groups, l->out_c, l->batch};
+    return s;
+}
+
+/* Runs one layer forward and backward on the CPU and the same convolution on
+ * the device; compares output, weight gradient and input gradient. */
+static void check_conv_layer(gpu_ctx *g, int c, int h, int w, int filters, int size_y, int size_x, int stride,
+                             int pad, int dilation, int groups)
+{
+    network *net = conv_layer_net(c, h, w, filters, size_y, size_x, stride, pad, dilation, groups);
+    if (!net) return;
+    layer *l = &net->layers[0];
+    param *wt = &l->params[1];
+    conv_shape_gpu s = layer_shape(l, size_y, size_x, stride, pad, dilation, groups);
+    random_fill(wt->val, wt->n, -0.5f, 0.5f, 3);
+    std::vector<float> x = random_vector((size_t)3 * net->inputs, -1, 1, 4);
+    std::vector<float> delta = random_vector((size_t)3 * l->outputs, -1, 1, 5), out((size_t)3 * l->outputs);
+    std::vector<float> din = random_vector(x.size(), -1, 1, 6), gw = random_vector(wt->n, -1, 1, 7);
+    device_vector d_x(g, x), d_w(g, std::vector<float>(wt->val, wt->val + wt->n)), d_out(g, out);
+    device_vector d_delta(g, delta), d_din(g, din), d_gw(g, gw);
+    device_vector d_work(g, std::vector<float>(conv_workspace_gpu(&s)));
+    CHECK(conv_forward_gpu(g, &s, d_x.p, d_w.p, d_out.p, d_work.p) == 0);
+    CHECK(conv_backward_gpu(g, &s, d_x.p, d_w.p, d_delta.p, d_gw.p, d_din.p, d_work.p) == 0);
+
+    forward_network(net, x.data());   /* biases are 0: the output is the convolution */
+    check_close(d_out.pull(), std::vector<float>(l->output, l->output + out.size()), gemm_tol, "conv output");
+    copy(delta.data(), l->delta, delta.size());
+    copy(gw.data(), wt->grad, gw.size());
+    net->input = x.data();
+    net->input_delta = din.data();
+    l->ops->backward(l, net);   /* linear: the delta reaches the convolution as it is */
+    check_close(d_gw.pull(), std::vector<float>(wt->grad, wt->grad + wt->n), gemm_tol, "conv weight gradient");
+    check_close(d_din.pull(), din, gemm_tol, "conv input gradient");
+    net->input_delta = NULL;
+    free_network(net);
+}
+
+TEST(gpu_convolution_equals_the_cpu_layer_with_strides_groups_dilation_and_1x1_kernels)
+{
+    gpu_ctx *g = test_gpu();
+    if (!g) return;
+    check_conv_layer(g, 3, 9, 11, 4, 3, 3, 2, 1, 1, 1);   /* stride 2 on odd sizes */
+    check_conv_layer(g, 4, 7, 7, 6, 1, 1, 1, 0, 1, 1);    /* pointwise: no im2col */
+    check_conv_layer(g, 4, 7, 7, 4, 1, 1, 2, 0, 1, 1);    /* 1x1 stride 2: im2col */
+    check_conv_layer(g, 6, 8, 7, 4, 3, 5, 1, 1, 2, 2);    /* groups, dilation, rectangular */
+    CHECK_MSG(gpu_sync(g) == 0, "%s", dn_last_error());
+}
