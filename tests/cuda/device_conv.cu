@@ -6,6 +6,9 @@
 extern "C" {
 #include "blas.h"
 #include "conv_gpu.h"
+#ifdef DN_CUDNN
+#include "conv_cudnn.h"
+#endif
 #include "depthwise.h"
 #include "depthwise_gpu.h"
 #include "gemm.h"
@@ -104,10 +107,23 @@ static conv_shape_gpu layer_shape(const layer *l, int size_y, int size_x, int st
     return s;
 }
 
+/* The device convolution under test: forward into out, then backward
+ * adding into gw and din; 0 or -1. */
+typedef int (*conv_device_fn)(gpu_ctx *g, const conv_shape_gpu *s, const float *x, const float *w, float *out,
+                              const float *delta, float *gw, float *din);
+
+static int conv_by_gemm(gpu_ctx *g, const conv_shape_gpu *s, const float *x, const float *w, float *out,
+                        const float *delta, float *gw, float *din)
+{
+    device_vector work(g, std::vector<float>(conv_workspace_gpu(s)));
+    int rc = conv_forward_gpu(g, s, x, w, out, work.p) || conv_backward_gpu(g, s, x, w, delta, gw, din, work.p);
+    return rc || gpu_sync(g) ? -1 : 0;   /* the workspace is freed on return */
+}
+
 /* Runs one layer forward and backward on the CPU and the same convolution on
- * the device; compares output, weight gradient and input gradient. */
-static void check_conv_layer(gpu_ctx *g, int c, int h, int w, int filters, int size_y, int size_x, int stride,
-                             int pad, int dilation, int groups)
+ * the device; compares output, weight gradient and input gradient to tol. */
+static void check_conv_layer(gpu_ctx *g, conv_device_fn run, double tol, int c, int h, int w, int filters,
+                             int size_y, int size_x, int stride, int pad, int dilation, int groups)
 {
     network *net = conv_layer_net(c, h, w, filters, size_y, size_x, stride, pad, dilation, groups);
     if (!net) return;
@@ -120,30 +136,57 @@ static void check_conv_layer(gpu_ctx *g, int c, int h, int w, int filters, int s
     std::vector<float> din = random_vector(x.size(), -1, 1, 6), gw = random_vector(wt->n, -1, 1, 7);
     device_vector d_x(g, x), d_w(g, std::vector<float>(wt->val, wt->val + wt->n)), d_out(g, out);
     device_vector d_delta(g, delta), d_din(g, din), d_gw(g, gw);
-    device_vector d_work(g, std::vector<float>(conv_workspace_gpu(&s)));
-    CHECK(conv_forward_gpu(g, &s, d_x.p, d_w.p, d_out.p, d_work.p) == 0);
-    CHECK(conv_backward_gpu(g, &s, d_x.p, d_w.p, d_delta.p, d_gw.p, d_din.p, d_work.p) == 0);
+    CHECK_MSG(run(g, &s, d_x.p, d_w.p, d_out.p, d_delta.p, d_gw.p, d_din.p) == 0, "%s", dn_last_error());
 
     forward_network(net, x.data());   /* biases are 0: the output is the convolution */
-    check_close(d_out.pull(), std::vector<float>(l->output, l->output + out.size()), gemm_tol, "conv output");
+    check_close(d_out.pull(), std::vector<float>(l->output, l->output + out.size()), tol, "conv output");
     copy(delta.data(), l->delta, delta.size());
     copy(gw.data(), wt->grad, gw.size());
     net->input = x.data();
     net->input_delta = din.data();
     l->ops->backward(l, net);   /* linear: the delta reaches the convolution as it is */
-    check_close(d_gw.pull(), std::vector<float>(wt->grad, wt->grad + wt->n), gemm_tol, "conv weight gradient");
-    check_close(d_din.pull(), din, gemm_tol, "conv input gradient");
+    check_close(d_gw.pull(), std::vector<float>(wt->grad, wt->grad + wt->n), tol, "conv weight gradient");
+    check_close(d_din.pull(), din, tol, "conv input gradient");
     net->input_delta = NULL;
     free_network(net);
+}
+
+/* stride 2 on odd sizes; pointwise (no im2col); 1x1 stride 2 (im2col);
+ * groups with dilation and a rectangular kernel */
+static void check_conv_layers(gpu_ctx *g, conv_device_fn run, double tol)
+{
+    check_conv_layer(g, run, tol, 3, 9, 11, 4, 3, 3, 2, 1, 1, 1);
+    check_conv_layer(g, run, tol, 4, 7, 7, 6, 1, 1, 1, 0, 1, 1);
+    check_conv_layer(g, run, tol, 4, 7, 7, 4, 1, 1, 2, 0, 1, 1);
+    check_conv_layer(g, run, tol, 6, 8, 7, 4, 3, 5, 1, 1, 2, 2);
+    CHECK_MSG(gpu_sync(g) == 0, "%s", dn_last_error());
 }
 
 TEST(gpu_convolution_equals_the_cpu_layer_with_strides_groups_dilation_and_1x1_kernels)
 {
     gpu_ctx *g = test_gpu();
-    if (!g) return;
-    check_conv_layer(g, 3, 9, 11, 4, 3, 3, 2, 1, 1, 1);   /* stride 2 on odd sizes */
-    check_conv_layer(g, 4, 7, 7, 6, 1, 1, 1, 0, 1, 1);    /* pointwise: no im2col */
-    check_conv_layer(g, 4, 7, 7, 4, 1, 1, 2, 0, 1, 1);    /* 1x1 stride 2: im2col */
-    check_conv_layer(g, 6, 8, 7, 4, 3, 5, 1, 1, 2, 2);    /* groups, dilation, rectangular */
-    CHECK_MSG(gpu_sync(g) == 0, "%s", dn_last_error());
+    if (g) check_conv_layers(g, conv_by_gemm, gemm_tol);
 }
+
+#ifdef DN_CUDNN
+static int conv_by_cudnn(gpu_ctx *g, const conv_shape_gpu *s, const float *x, const float *w, float *out,
+                         const float *delta, float *gw, float *din)
+{
+    conv_cudnn *c = conv_cudnn_create(g, s);
+    if (!c) return -1;
+    size_t bytes = conv_cudnn_workspace_bytes(c);
+    device_vector work(g, std::vector<float>((bytes + sizeof(float) - 1) / sizeof(float)));
+    int rc = conv_cudnn_forward(c, x, w, out, work.p) || conv_cudnn_backward(c, x, w, delta, gw, din, work.p);
+    if (gpu_sync(g)) rc = -1;   /* the workspace is freed on return */
+    conv_cudnn_free(c);
+    return rc ? -1 : 0;
+}
+
+/* cuDNN's algorithms (Winograd, FFT) round differently from a direct sum:
+ * 1e-3 relative is their accuracy, not a looser check of ours. */
+TEST(gpu_cudnn_convolution_equals_the_cpu_layer_with_strides_groups_dilation_and_1x1_kernels)
+{
+    gpu_ctx *g = test_gpu();
+    if (g) check_conv_layers(g, conv_by_cudnn, 1e-3);
+}
+#endif
