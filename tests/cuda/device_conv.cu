@@ -20,6 +20,9 @@ extern "C" {
 /* The device may fuse a multiply and an add (FMA) and cuBLAS sums in its own
  * order: the gemm-based results agree to rounding, not to the bit. */
 static const double gemm_tol = 1e-4;
+/* The depthwise sums (up to 2601 taps, 8000 positions) likewise meet FMA on
+ * the device; the host tests check the same bodies to the bit. */
+static const double depthwise_tol = 1e-4;
 
 TEST(gpu_im2col_and_col2im_equal_the_cpu_for_strided_dilated_rectangular_kernels)
 {
@@ -56,9 +59,9 @@ TEST(gpu_depthwise_forward_and_backward_equal_the_cpu_for_large_kernels_on_a_bat
         depthwise_backward_gpu(g, d_in.p, d_w.p, d_d.p, &geo, batch, d_gw.p, d_din.p);
         depthwise_forward(in.data(), w.data(), out.data(), &geo, batch);
         depthwise_backward(in.data(), w.data(), d.data(), &geo, batch, gw.data(), din.data());
-        check_close(d_out.pull(), out, 1e-5, "depthwise forward");
-        check_close(d_gw.pull(), gw, 1e-5, "depthwise weight gradient");
-        check_close(d_din.pull(), din, 1e-5, "depthwise input gradient");
+        check_close(d_out.pull(), out, depthwise_tol, "depthwise forward");
+        check_close(d_gw.pull(), gw, depthwise_tol, "depthwise weight gradient");
+        check_close(d_din.pull(), din, depthwise_tol, "depthwise input gradient");
     }
     CHECK_MSG(gpu_sync(g) == 0, "%s", dn_last_error());
 }
