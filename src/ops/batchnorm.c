@@ -21,39 +21,23 @@ typedef struct {
 
 static double channel_sum(const bn_tensors *t, const float *x, int ch)
 {
-    double s = 0;
-    for (int b = 0; b < t->batch; ++b) {
-        const float *p = AT(t, x, b, ch);
-        for (int i = 0; i < t->spatial; ++i) s += p[i];
-    }
-    return s;
+    return bn_channel_sum(x, t->batch, t->channels, t->spatial, ch);
 }
 
 static double channel_squares(const bn_tensors *t, const float *x, int ch, float mean)
 {
-    double ss = 0;
-    for (int b = 0; b < t->batch; ++b) {
-        const float *p = AT(t, x, b, ch);
-        for (int i = 0; i < t->spatial; ++i) ss += (double)(p[i] - mean) * (p[i] - mean);
-    }
-    return ss;
+    return bn_channel_squares(x, t->batch, t->channels, t->spatial, ch, mean);
 }
 
-/* The batch statistics of channel ch from n values: kept for backward, and
- * the rolling ones moved towards them (the unbiased variance). */
 static void record_statistics(const bn_tensors *t, int ch, float mean, double ss, double n, float momentum)
 {
-    float var = (float)(ss / n);
-    t->mean[ch] = mean;
-    t->var[ch] = var;
-    float unbiased = n > 1 ? (float)(ss / (n - 1)) : var;
-    t->rolling_mean[ch] += momentum * (mean - t->rolling_mean[ch]);
-    t->rolling_var[ch] += momentum * (unbiased - t->rolling_var[ch]);
+    bn_record_channel(mean, ss, n, momentum, &t->mean[ch], &t->var[ch], &t->rolling_mean[ch],
+                      &t->rolling_var[ch]);
 }
 
 static void normalise_channel(const bn_tensors *t, float *x, int ch, float mean, float var)
 {
-    float inv = 1.0f / sqrtf(var + BN_EPS);
+    float inv = bn_inv_std(var);
     float g = t->scales[ch], beta = t->biases[ch];
     for (int b = 0; b < t->batch; ++b) {
         float *p = AT(t, x, b, ch);
@@ -147,14 +131,8 @@ int bn_forward_sync(const bn_tensors *t, float *x, int train, float momentum, bn
 static void channel_grad_sums(const bn_job *j, int ch, double *sum_d, double *sum_dxn)
 {
     const bn_tensors *t = j->t;
-    double sd = 0, sdx = 0;
-    for (int b = 0; b < t->batch; ++b) {
-        const float *d = AT(t, j->x, b, ch), *xn = AT(t, t->x_norm, b, ch);
-        for (int i = 0; i < t->spatial; ++i) {
-            sd += d[i];
-            sdx += (double)d[i] * xn[i];
-        }
-    }
+    double sd, sdx;
+    bn_channel_grad_sums(j->x, t->x_norm, t->batch, t->channels, t->spatial, ch, &sd, &sdx);
     j->bias_grad[ch] += (float)sd;
     j->scale_grad[ch] += (float)sdx;
     *sum_d = sd;
@@ -164,11 +142,11 @@ static void channel_grad_sums(const bn_job *j, int ch, double *sum_d, double *su
 /* dx = g/sqrt(var+eps) * (d - mean(d) - xn * mean(d*xn)) */
 static void input_grad_channel(const bn_tensors *t, float *delta, int ch, float mean_d, float mean_dxn)
 {
-    float k = t->scales[ch] / sqrtf(t->var[ch] + BN_EPS);
+    float k = bn_grad_scale(t->scales[ch], t->var[ch]);
     for (int b = 0; b < t->batch; ++b) {
         float *d = AT(t, delta, b, ch);
         const float *xn = AT(t, t->x_norm, b, ch);
-        for (int i = 0; i < t->spatial; ++i) d[i] = k * (d[i] - mean_d - xn[i] * mean_dxn);
+        for (int i = 0; i < t->spatial; ++i) d[i] = bn_input_grad(k, d[i], mean_d, xn[i], mean_dxn);
     }
 }
 
@@ -182,7 +160,7 @@ static void backward_channels(void *ctx, int c0, int c1)
         channel_grad_sums(j, ch, &sum_d, &sum_dxn);
         if (!j->train) {
             /* inference forward: an affine map with constant statistics, dx = g/sqrt(var+eps) * d */
-            float k = t->scales[ch] / sqrtf(t->rolling_var[ch] + BN_EPS);
+            float k = bn_grad_scale(t->scales[ch], t->rolling_var[ch]);
             for (int b = 0; b < t->batch; ++b) scal(t->spatial, k, AT(t, j->x, b, ch));
             continue;
         }

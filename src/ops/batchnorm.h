@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#define BN_EPS 1e-5f
+#include "batchnorm_channel.h"   /* BN_EPS and the per-channel formulas */
 
 typedef struct {
     int batch, channels, spatial;
