@@ -1,5 +1,5 @@
-/* conv_cudnn.cu: cuDNN convolutions (conv_cudnn.h). The context holds no
- * cuDNN handle, so each conv_cudnn has its own, on the context's stream. */
+/* conv_cudnn.cu: cuDNN convolutions (conv_cudnn.h), on the context's cuDNN
+ * handle (one per network, on its stream). */
 #include <cudnn.h>
 
 #include "conv_cudnn.h"
@@ -10,7 +10,7 @@ extern "C" {
 }
 
 struct conv_cudnn {
-    cudnnHandle_t dnn;
+    cudnnHandle_t dnn;              /* the context's */
     cudnnTensorDescriptor_t x, y;
     cudnnFilterDescriptor_t w;
     cudnnConvolutionDescriptor_t conv;
@@ -102,8 +102,8 @@ conv_cudnn *conv_cudnn_create(gpu_ctx *g, const conv_shape_gpu *s)
 {
     conv_cudnn *c = (conv_cudnn *)dn_calloc(1, sizeof *c);
     if (!c) return NULL;
-    if (dnn_ok(cudnnCreate(&c->dnn), "cudnnCreate") || dnn_ok(cudnnSetStream(c->dnn, g->stream), "cudnnSetStream") ||
-        dnn_ok(cudnnCreateTensorDescriptor(&c->x), "cuDNN descriptor") ||
+    c->dnn = g->dnn;
+    if (dnn_ok(cudnnCreateTensorDescriptor(&c->x), "cuDNN descriptor") ||
         dnn_ok(cudnnCreateTensorDescriptor(&c->y), "cuDNN descriptor") ||
         dnn_ok(cudnnCreateFilterDescriptor(&c->w), "cuDNN descriptor") ||
         dnn_ok(cudnnCreateConvolutionDescriptor(&c->conv), "cuDNN descriptor") || describe(c, s) ||
@@ -121,7 +121,6 @@ void conv_cudnn_free(conv_cudnn *c)
     if (c->w) cudnnDestroyFilterDescriptor(c->w);
     if (c->y) cudnnDestroyTensorDescriptor(c->y);
     if (c->x) cudnnDestroyTensorDescriptor(c->x);
-    if (c->dnn) cudnnDestroy(c->dnn);
     free(c);
 }
 

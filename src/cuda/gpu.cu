@@ -17,6 +17,17 @@ int gpu_blas_ok(cublasStatus_t s, const char *what)
     return dn_error("%s: cuBLAS status %d", what, (int)s);
 }
 
+#ifdef DN_CUDNN
+static int dnn_create(gpu_ctx *g)
+{
+    cudnnStatus_t s = cudnnCreate(&g->dnn);
+    if (s == CUDNN_STATUS_SUCCESS) s = cudnnSetStream(g->dnn, g->stream);
+    return s == CUDNN_STATUS_SUCCESS ? 0 : dn_error("cuDNN handle: %s", cudnnGetErrorString(s));
+}
+#else
+static int dnn_create(gpu_ctx *g) { return g ? 0 : -1; }
+#endif
+
 int gpu_count(void)
 {
     int n = 0;
@@ -40,7 +51,7 @@ gpu_ctx *gpu_ctx_create(int device)
     if (gpu_ok(cudaSetDevice(device), "cudaSetDevice") ||
         gpu_ok(cudaStreamCreateWithFlags(&g->stream, cudaStreamNonBlocking), "cudaStreamCreate") ||
         gpu_blas_ok(cublasCreate(&g->blas), "cublasCreate") ||
-        gpu_blas_ok(cublasSetStream(g->blas, g->stream), "cublasSetStream")) {
+        gpu_blas_ok(cublasSetStream(g->blas, g->stream), "cublasSetStream") || dnn_create(g)) {
         gpu_ctx_free(g);
         return NULL;
     }
@@ -50,6 +61,9 @@ gpu_ctx *gpu_ctx_create(int device)
 void gpu_ctx_free(gpu_ctx *g)
 {
     if (!g) return;
+#ifdef DN_CUDNN
+    if (g->dnn) cudnnDestroy(g->dnn);
+#endif
     if (g->blas) cublasDestroy(g->blas);
     if (g->stream) cudaStreamDestroy(g->stream);
     free(g);

@@ -5,6 +5,9 @@
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
+#ifdef DN_CUDNN
+#include <cudnn.h>
+#endif
 
 #include "gpu.h"
 #include "hd.h"
@@ -13,6 +16,9 @@ struct gpu_ctx {
     int device;
     cudaStream_t stream;
     cublasHandle_t blas;
+#ifdef DN_CUDNN
+    cudnnHandle_t dnn;       /* shared by the network's cuDNN convolutions */
+#endif
     size_t bytes, peak;      /* device memory held now / at most */
 };
 
