@@ -3,6 +3,8 @@
 #ifndef DN_BILINEAR_BODY_CUH
 #define DN_BILINEAR_BODY_CUH
 
+#include "hd.h"   /* first: its template may not be declared inside extern "C" */
+
 extern "C" {
 #include "bilinear.h"
 }
