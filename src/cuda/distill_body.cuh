@@ -8,23 +8,13 @@
 #ifndef DN_DISTILL_BODY_CUH
 #define DN_DISTILL_BODY_CUH
 
-#include <math.h>
+#include "hd.h"   /* first: its template may not be declared inside extern "C" */
 
-#include "hd.h"
+extern "C" {
+#include "distill_rows.h"
+}
 
 /* ---- [cwd] ---------------------------------------------------------------- */
-
-/* log-sum-exp of x/tau along a row (the row max subtracted), as the CPU's. */
-DN_HD double cwd_log_sum_exp(const float *x, int len, int stride, float inv_tau, double *max_out)
-{
-    double m = -INFINITY, sum = 0;
-    for (int i = 0; i < len; ++i)
-        if (x[i * stride] > m) m = x[i * stride];
-    m *= inv_tau;
-    for (int i = 0; i < len; ++i) sum += exp(x[i * stride] * inv_tau - m);
-    *max_out = m;
-    return log(sum);
-}
 
 /* One softmax row of student s and teacher t (batch x c x hw): with spatial == 0
  * the hw positions of an (image, channel), else the c channels of an (image,
@@ -42,18 +32,7 @@ struct cwd_row_body {
         int len = spatial ? c : hw, stride = spatial ? hw : 1, per_image = spatial ? hw : c;
         size_t o = spatial ? (size_t)(k / hw) * c * hw + k % hw : (size_t)k * hw;
         float inv_tau = 1 / tau, scale = weight * tau / per_image;
-        const float *x = s + o, *y = t + o;
-        float *g = grad + o;
-        double ms, mt, ls = cwd_log_sum_exp(x, len, stride, inv_tau, &ms),
-                       lt = cwd_log_sum_exp(y, len, stride, inv_tau, &mt);
-        double kl = 0;
-        for (int i = 0; i < len; ++i) {
-            double log_ps = x[i * stride] * inv_tau - ms - ls, log_pt = y[i * stride] * inv_tau - mt - lt;
-            double pt = exp(log_pt);
-            kl += pt * (log_pt - log_ps);
-            g[i * stride] = (float)(scale * (pt - exp(log_ps)));
-        }
-        row_kl[k] = kl;
+        row_kl[k] = cwd_row(s + o, t + o, grad + o, len, stride, inv_tau, scale);
     }
 };
 
@@ -86,18 +65,7 @@ struct fd_row_body {
     DN_HD void operator()(long k) const
     {
         size_t o = (size_t)k * len;
-        const float *x = s + o, *y = t + o;
-        float *g = grad + o;
-        double b = beta, sum = 0;
-        for (int i = 0; i < len; ++i) {
-            double d = (double)x[i] - y[i], f, df;
-            if (!smooth_l1) f = d * d, df = 2 * d;
-            else if (fabs(d) < b) f = 0.5 * d * d / b, df = d / b;
-            else f = fabs(d) - 0.5 * b, df = d > 0 ? 1 : -1;
-            sum += f;
-            g[i] = (float)(-scale * df);
-        }
-        row_loss[k] = sum;
+        row_loss[k] = fd_row(s + o, t + o, grad + o, len, smooth_l1, beta, scale);
     }
 };
 
@@ -118,17 +86,6 @@ struct fd_cost_body {
 /* ---- [kd] ----------------------------------------------------------------- */
 
 enum { KD_PARTS = 3 };
-
-/* log sum_i exp(x_i * inv_t) over n values, leaving out `skip` (-1: none); stable. */
-DN_HD double kd_log_sum_exp(const float *x, int n, double inv_t, int skip)
-{
-    double m = -INFINITY, sum = 0;
-    for (int i = 0; i < n; ++i)
-        if (i != skip && x[i] * inv_t > m) m = x[i] * inv_t;
-    for (int i = 0; i < n; ++i)
-        if (i != skip) sum += exp(x[i] * inv_t - m);
-    return m + log(sum);
-}
 
 /* softmax(x) per image of n logits, as [kd]'s output. */
 struct kd_softmax_body {
