@@ -42,6 +42,7 @@
 #include "anchors.h"
 #include "box_coding.h"
 #include "errors.h"
+#include "focal_loss.h"
 #include "matcher.h"
 #include "network.h"
 #include "nms.h"
@@ -273,22 +274,6 @@ static void retina_init_weights(layer *l, network *net)
 
 /* ---- training -------------------------------------------------------------- */
 
-/* Sigmoid focal loss of logit x for target y (0/1); *grad = dLoss/dx.
- * With z = x (y = 1) or -x (y = 0): p_t = sigmoid(z), q = 1 - p_t,
- * ce = -log p_t = softplus(-z), loss = a_t q^gamma ce, and
- * dloss/dz = -a_t q^gamma (gamma p_t ce + q) (no q^(gamma-1), finite at q = 0). */
-static inline float focal_term(float x, int y, float alpha, float gamma, float *grad)
-{
-    float z = y ? x : -x, e = expf(-fabsf(z)), inv = 1 / (1 + e);
-    float pt = z >= 0 ? inv : e * inv, q = z >= 0 ? e * inv : inv;
-    float ce = fmaxf(-z, 0) + log1pf(e);
-    float at = y ? alpha : 1 - alpha;
-    float qg = gamma == 2 ? q * q : powf(q, gamma);
-    float dz = -at * qg * (gamma * pt * ce + q);
-    *grad = y ? dz : -dz;
-    return at * qg * ce;
-}
-
 /* The image's gts in pixels of the network input; boxes with a bad class or
  * coordinates are skipped (warned once). Returns the count. */
 static int read_truth(retina_state *s, const network *net, const float *t, int layer_index)
@@ -336,16 +321,8 @@ static float box_term(const retina_state *s, const float *pred, int hw, cbox anc
     } else {
         float t[4];
         box_encode(gt, anchor, NULL, t);
-        for (int j = 0; j < 4; ++j) {
-            float e = p[j] - t[j], a = fabsf(e);
-            if (s->box_loss == LOSS_SMOOTH_L1 && a < s->beta) {
-                loss += 0.5f * e * e / s->beta;
-                g[j] = e / s->beta;
-            } else {
-                loss += s->box_loss == LOSS_SMOOTH_L1 ? a - 0.5f * s->beta : a;
-                g[j] = e > 0 ? 1.0f : e < 0 ? -1.0f : 0.0f;
-            }
-        }
+        for (int j = 0; j < 4; ++j)
+            loss += box_delta_term(p[j], t[j], s->box_loss == LOSS_SMOOTH_L1, s->beta, &g[j]);
     }
     if (d)
         for (int j = 0; j < 4; ++j) d[(size_t)j * hw] -= scale * g[j];
@@ -382,7 +359,7 @@ static void focal_rows(void *ctx, int r0, int r1)
             int g = m[p * A + a];
             if (g == MATCH_IGNORE) continue;
             float grad;
-            sum += focal_term(x[p], g >= 0 && s->gt_cls[g] == k, s->alpha, s->gamma, &grad);
+            sum += sigmoid_focal_term(x[p], g >= 0 && s->gt_cls[g] == k, s->alpha, s->gamma, &grad);
             if (d) d[p] -= j->norm * grad;
         }
         s->row_loss[r] = sum;

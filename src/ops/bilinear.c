@@ -1,31 +1,15 @@
 /* bilinear.c: feature-map resizing for distillation (see bilinear.h). */
 #include "bilinear.h"
 
-typedef struct {
-    int lo, hi;
-    float w_hi;      /* weight of hi; lo gets 1 - w_hi */
-} tap;
-
-static tap source_tap(int dest, int in, int out)
-{
-    float s = (dest + 0.5f) * (float)in / (float)out - 0.5f;
-    if (s < 0) s = 0;
-    tap t = {(int)s, 0, 0};
-    if (t.lo > in - 1) t.lo = in - 1;
-    t.hi = t.lo + 1 < in ? t.lo + 1 : in - 1;
-    t.w_hi = s - t.lo;
-    return t;
-}
-
 void bilinear_resize(const float *in, int planes, int h, int w, float *out, int oh, int ow)
 {
     for (int p = 0; p < planes; ++p) {
         const float *src = in + (long)p * h * w;
         for (int y = 0; y < oh; ++y) {
-            tap ty = source_tap(y, h, oh);
+            bilinear_tap ty = bilinear_source_tap(y, h, oh);
             const float *r0 = src + ty.lo * w, *r1 = src + ty.hi * w;
             for (int x = 0; x < ow; ++x) {
-                tap tx = source_tap(x, w, ow);
+                bilinear_tap tx = bilinear_source_tap(x, w, ow);
                 float top = r0[tx.lo] + tx.w_hi * (r0[tx.hi] - r0[tx.lo]);
                 float bottom = r1[tx.lo] + tx.w_hi * (r1[tx.hi] - r1[tx.lo]);
                 *out++ = top + ty.w_hi * (bottom - top);
@@ -39,10 +23,10 @@ void bilinear_resize_backward(const float *dout, int planes, int h, int w, float
     for (int p = 0; p < planes; ++p) {
         float *dst = din + (long)p * h * w;
         for (int y = 0; y < oh; ++y) {
-            tap ty = source_tap(y, h, oh);
+            bilinear_tap ty = bilinear_source_tap(y, h, oh);
             float *r0 = dst + ty.lo * w, *r1 = dst + ty.hi * w;
             for (int x = 0; x < ow; ++x) {
-                tap tx = source_tap(x, w, ow);
+                bilinear_tap tx = bilinear_source_tap(x, w, ow);
                 float g = *dout++, g1 = g * ty.w_hi, g0 = g - g1;
                 r0[tx.lo] += g0 * (1 - tx.w_hi);
                 r0[tx.hi] += g0 * tx.w_hi;

@@ -1,0 +1,22 @@
+/* yolo_body.cuh: the body of [yolo]'s forward, one element each. */
+#ifndef DN_YOLO_BODY_CUH
+#define DN_YOLO_BODY_CUH
+
+#include <math.h>
+
+#include "hd.h"
+
+/* out = in with the logistic applied to x, y, objectness and the classes of
+ * each mask entry (channels n * entries + {0, 1, 4, 5..}); w, h copied raw. */
+struct yolo_forward_body {
+    const float *in;
+    float *out;
+    int hw, channels, entries;
+    DN_HD void operator()(long i) const
+    {
+        int j = (int)(i / hw % channels) % entries;
+        out[i] = j == 2 || j == 3 ? in[i] : 1.0f / (1.0f + expf(-in[i]));
+    }
+};
+
+#endif
