@@ -4,6 +4,7 @@
 
 #include <math.h>
 
+#include "activation_math.h"
 #include "hd.h"
 
 /* out = in with the logistic applied to x, y, objectness and the classes of
@@ -15,7 +16,7 @@ struct yolo_forward_body {
     DN_HD void operator()(long i) const
     {
         int j = (int)(i / hw % channels) % entries;
-        out[i] = j == 2 || j == 3 ? in[i] : 1.0f / (1.0f + expf(-in[i]));
+        out[i] = j == 2 || j == 3 ? in[i] : act_logistic(in[i]);
     }
 };
 

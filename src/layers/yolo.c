@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activation_math.h"
 #include "errors.h"
 #include "network.h"
 
@@ -96,7 +97,6 @@ static int yolo_setup(layer *l, network *net)
     return 0;
 }
 
-static float logistic(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 static void yolo_forward(layer *l, network *net)
 {
@@ -106,8 +106,8 @@ static void yolo_forward(layer *l, network *net)
     for (int b = 0; b < l->batch; ++b)
         for (int n = 0; n < s->n; ++n) {
             float *e = l->output + (size_t)b * l->outputs + (size_t)n * entries(s) * plane;
-            for (size_t i = 0; i < 2 * plane; ++i) e[i] = logistic(e[i]);   /* x, y */
-            for (size_t i = 4 * plane; i < (size_t)entries(s) * plane; ++i) e[i] = logistic(e[i]);
+            for (size_t i = 0; i < 2 * plane; ++i) e[i] = act_logistic(e[i]);   /* x, y */
+            for (size_t i = 4 * plane; i < (size_t)entries(s) * plane; ++i) e[i] = act_logistic(e[i]);
         }
     /* No loss: training is not implemented (see the top of the file); cost stays 0. */
 }

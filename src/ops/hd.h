@@ -19,10 +19,12 @@
 
 /* Runs body(i) for every i in [0, n) on the CPU, in order. */
 #ifdef __cplusplus
+extern "C++" { /* a template, also where hd.h is first met inside extern "C" */
 template <typename Body>
 void host_for_each(long n, const Body &body)
 {
     for (long i = 0; i < n; ++i) body(i);
+}
 }
 #endif
 
