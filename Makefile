@@ -28,7 +28,7 @@ ifeq ($(MPI)$(filter %-mpi,$(BUILD)),1)
 override BUILD := $(BUILD)-mpi
 endif
 
-INCLUDES := -Iinclude $(addprefix -Isrc/,core ops boxes layers detect data analysis cli) -I/usr/include/stb
+INCLUDES := -Iinclude $(addprefix -Isrc/,core ops boxes layers detect data eval analysis cli) -I/usr/include/stb
 CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -pthread $(INCLUDES) -MMD -MP
 # stb (images, font), libjpeg-turbo (fast JPEG), cJSON (COCO files)
 LDLIBS   := -lstb -lturbojpeg -lcjson -lm -pthread
@@ -82,7 +82,7 @@ else
 DIST_OFF += src/core/dist_nccl.c
 endif
 
-LIB_SRC  := $(filter-out $(DIST_OFF),$(wildcard src/core/*.c src/ops/*.c src/boxes/*.c src/layers/*.c src/detect/*.c src/data/*.c src/analysis/*.c))
+LIB_SRC  := $(filter-out $(DIST_OFF),$(wildcard src/core/*.c src/ops/*.c src/boxes/*.c src/layers/*.c src/detect/*.c src/data/*.c src/eval/*.c src/analysis/*.c))
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o) $(CPP_SRC:%.cpp=$(BUILD)/%.o)
