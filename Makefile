@@ -38,8 +38,9 @@ ifeq ($(MPI)$(filter %-mpi,$(BUILD)),1)
 override BUILD := $(BUILD)-mpi
 endif
 
-INCLUDES := -Iinclude $(addprefix -Isrc/,core ops layers detect data analysis cli) -I/usr/include/stb
-INCLUDES += -Isrc/cuda
+# The source folders, lowest level first, as src/LAYERS lists them (make test checks the order)
+SRC_DIRS := $(shell grep -v '^\#' src/LAYERS)
+INCLUDES := -Iinclude $(addprefix -Isrc/,$(SRC_DIRS)) -I/usr/include/stb
 CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -pthread $(INCLUDES) -MMD -MP
 # stb (images, font), libjpeg-turbo (fast JPEG), cJSON (COCO files)
 LDLIBS   := -lstb -lturbojpeg -lcjson -lm -pthread
@@ -101,7 +102,7 @@ else
 DIST_OFF += src/core/dist_nccl.c
 endif
 
-LIB_SRC  := $(filter-out $(DIST_OFF),$(wildcard src/core/*.c src/ops/*.c src/layers/*.c src/detect/*.c src/data/*.c src/analysis/*.c))
+LIB_SRC  := $(filter-out $(DIST_OFF),$(wildcard $(patsubst %,src/%/*.c,$(filter-out cli,$(SRC_DIRS)))))
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o) $(CPP_SRC:%.cpp=$(BUILD)/%.o)

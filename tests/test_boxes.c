@@ -1,4 +1,4 @@
-/* Box mathematics for RetinaNet (src/detect/): box forms, IoU, GIoU and its
+/* Box mathematics for RetinaNet (src/boxes/): box forms, IoU, GIoU and its
  * gradient, anchors, box coding, the anchor matcher, top-k, NMS and the
  * post-processing helper. Expected values are worked out by hand in the
  * comments; a few randomised checks compare against plain brute force. */

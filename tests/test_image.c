@@ -2,13 +2,13 @@
  * resampling, letterbox geometry, flip, crop, colour jitter and drawing, on
  * small images whose expected values are worked out by hand in comments. */
 #include <dirent.h>
+#include <stb_image_write.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "image.h"
-#include "stb_image_write.h"
 #include "test.h"
 
 static char tmp_dir[64];

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "coco_eval.h"
 #include "coco_import.h"
 #include "coco_json.h"
 #include "commands.h"

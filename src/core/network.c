@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "blas.h"
 #include "dist.h"
 #include "errors.h"
 #include "grad_sync.h"
@@ -103,6 +102,18 @@ void backward_network_from(network *net, const float *input, int last)
     }
 }
 
+/* One tensor's step in one pass: an element's decay, step and momentum read
+ * that element only. */
+static void sgd_step(param *q, float decay, float rate, float keep)
+{
+    float *restrict v = q->val, *restrict g = q->grad;
+    for (int i = 0; i < q->n; ++i) {
+        if (q->decay) g[i] += decay * v[i];
+        v[i] += rate * g[i];
+        g[i] *= keep;
+    }
+}
+
 /* darknet's SGD: the gradient buffer accumulates the negative gradient summed
  * over the batch, so it is scaled by lr/batch; after the step it keeps
  * momentum times the update, which the next batch adds to. With replicas the
@@ -115,12 +126,7 @@ void update_network(network *net)
     float keep = net->rank ? 0 : net->momentum;
     for (int i = 0; i < net->n; ++i) {
         layer *l = &net->layers[i];
-        for (int p = 0; p < l->n_params; ++p) {
-            param *q = &l->params[p];
-            if (q->decay) axpy(q->n, -net->decay * batch, q->val, q->grad);
-            axpy(q->n, lr / batch, q->grad, q->val);
-            scal(q->n, keep, q->grad);
-        }
+        for (int p = 0; p < l->n_params; ++p) sgd_step(&l->params[p], -net->decay * batch, lr / batch, keep);
     }
 }
 

@@ -439,21 +439,6 @@ int coco_save_results(const char *path, const coco_det *dets, int n)
     return atomic_file_commit(&a);
 }
 
-int coco_evaluate_dataset(const coco_dataset *ds, const coco_det *dets, int n, coco_eval_result *out)
-{
-    long long *images = dn_calloc(ds->n_images ? (size_t)ds->n_images : 1, sizeof *images);
-    int *cats = dn_calloc(ds->n_categories ? (size_t)ds->n_categories : 1, sizeof *cats);
-    int rc = -1;
-    if (images && cats) {
-        for (int j = 0; j < ds->n_images; ++j) images[j] = ds->images[j].id;
-        for (int j = 0; j < ds->n_categories; ++j) cats[j] = ds->categories[j].id;
-        rc = coco_evaluate(ds->annotations, ds->n_annotations, dets, n, images, ds->n_images, cats,
-                           ds->n_categories, out);
-    }
-    free(images), free(cats);
-    return rc;
-}
-
 /* ---- contiguous class indices -------------------------------------------- */
 
 int coco_class_ids(const coco_category *cats, int n, int *ids)

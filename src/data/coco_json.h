@@ -5,7 +5,23 @@
 #ifndef DN_COCO_JSON_H
 #define DN_COCO_JSON_H
 
-#include "coco_eval.h"
+/* An annotation of an instances file. */
+typedef struct {
+    long long id;        /* annotation id (carried, not used by the metrics) */
+    long long image_id;
+    int category_id;
+    double bbox[4];      /* x, y (top-left corner), w, h in pixels */
+    double area;         /* the annotation's `area` (COCO: the mask area), not w*h */
+    int iscrowd;         /* 1: an ignore region */
+} coco_gt;
+
+/* A detection of a results file. */
+typedef struct {
+    long long image_id;
+    int category_id;
+    double bbox[4];      /* x, y, w, h in pixels */
+    double score;
+} coco_det;
 
 typedef struct {
     long long id;
@@ -43,9 +59,6 @@ int coco_load_results(const char *path, const coco_dataset *ds, coco_det **dets,
 /* Writes dets as a results JSON, each number in the fewest digits that read
  * back to the same double. Saved atomically (atomic_file.h). Returns 0 or -1. */
 int coco_save_results(const char *path, const coco_det *dets, int n);
-
-/* COCO evaluation of dets over every image and category of ds. */
-int coco_evaluate_dataset(const coco_dataset *ds, const coco_det *dets, int n, coco_eval_result *out);
 
 /* Contiguous class indices: ids[i] is the category id of class i, the ids
  * of cats in ascending order (COCO's 80 ids 1..90 become 0..79). Returns the

@@ -13,7 +13,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 #pragma GCC diagnostic ignored "-Wmissing-braces"
-#include "stb_easy_font.h"
+#include <stb_easy_font.h>
 #pragma GCC diagnostic pop
 
 static void put(image *im, int x, int y, const float rgb[3])

@@ -7,6 +7,8 @@
  * Writing uses stb_image_write into memory, then a temporary file and a
  * rename, so a crash or a full disk never leaves a half-written image. */
 #include <errno.h>
+#include <stb_image.h>
+#include <stb_image_write.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +20,6 @@
 #include "atomic_file.h"
 #include "errors.h"
 #include "image.h"
-#include "stb_image.h"
-#include "stb_image_write.h"
 
 /* Refused before decoding: far beyond any photo, and a corrupt header must
  * not make us allocate gigabytes. */

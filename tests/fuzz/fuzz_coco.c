@@ -6,6 +6,7 @@
  * (scripts/fuzz.sh). */
 #include <string.h>
 
+#include "coco_eval.h"
 #include "coco_json.h"
 #include "fuzz_util.h"
 

@@ -2,4 +2,4 @@
  * (instrumented for coverage and the sanitizers). The executable's copy
  * takes precedence over the one in the system's libstb. */
 #define STB_IMAGE_IMPLEMENTATION
-#include "stb_image.h"
+#include <stb_image.h>

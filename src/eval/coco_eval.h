@@ -13,21 +13,7 @@
 
 #include <stdio.h>
 
-typedef struct {
-    long long id;        /* annotation id (carried, not used by the metrics) */
-    long long image_id;
-    int category_id;
-    double bbox[4];      /* x, y (top-left corner), w, h in pixels */
-    double area;         /* the annotation's `area` (COCO: the mask area), not w*h */
-    int iscrowd;         /* 1: an ignore region */
-} coco_gt;
-
-typedef struct {
-    long long image_id;
-    int category_id;
-    double bbox[4];      /* x, y, w, h in pixels */
-    double score;
-} coco_det;
+#include "coco_json.h"
 
 /* pycocotools' parameters: T IoU thresholds, R recall points, A area ranges
  * (all, small, medium, large), M maxDets (1, 10, 100). */
@@ -58,6 +44,9 @@ int coco_evaluate(const coco_gt *gts, int n_gts, const coco_det *dets, int n_det
                   const long long *image_ids, int n_images, const int *cat_ids, int n_cats,
                   coco_eval_result *out);
 void coco_eval_free(coco_eval_result *r);
+
+/* COCO evaluation of dets over every image and category of ds. */
+int coco_evaluate_dataset(const coco_dataset *ds, const coco_det *dets, int n, coco_eval_result *out);
 
 /* AP@[.50:.95] of the k-th evaluated category (area all, 100 detections), as
  * detectron2 reports per-class AP from the precision array; -1 without gt. */
