@@ -1,7 +1,14 @@
 # darknet: build with `make`, test with `make test`, try it with `make demo`.
-# Switches: GPU=0/1 CUDNN=0/1 OPENCV=0/1 OPENBLAS=1/0 DEBUG=0/1 SANITIZE=0/1 MPI=0/1
+# Switches: GPU=0/1 CUDNN=0/1 GPU_EMU=0/1 OPENCV=0/1 OPENBLAS=1/0 DEBUG=0/1 SANITIZE=0/1 MPI=0/1
 GPU      ?= 0
 CUDNN    ?= 0
+# GPU_EMU=1: the GPU build's code with its device emulated in host memory (kernels
+# run as host loops, cuBLAS as the CPU gemm), so the device path runs and is
+# tested where there is no GPU (make test, under the sanitizers too)
+GPU_EMU  ?= 0
+ifeq ($(GPU_EMU),1)
+override GPU := 1
+endif
 OPENCV   ?= 0
 OPENBLAS ?= 1
 DEBUG    ?= 0
@@ -31,6 +38,9 @@ ifeq ($(GPU)$(findstring -gpu,$(BUILD)),1)
 override BUILD := $(BUILD)-gpu
 ifeq ($(CUDNN),1)
 override BUILD := $(BUILD)-cudnn
+endif
+ifeq ($(GPU_EMU),1)
+override BUILD := $(BUILD)-emu
 endif
 endif
 # MPI objects go to BUILD-mpi, unless BUILD already names such a directory
@@ -73,10 +83,19 @@ NVCCFLAGS := -O3 -std=c++17 -arch=$(CUDA_ARCH) $(INCLUDES) -MMD -MP \
 ifeq ($(SANITIZE),1)
 NVCCFLAGS += -Xcompiler -fsanitize=address,-fsanitize=undefined,-fno-omit-frame-pointer
 endif
-ifeq ($(GPU),1)
+ifeq ($(GPU_EMU),1)
+ifeq ($(CUDNN),1)
+$(error GPU_EMU=1 emulates cuBLAS, not cuDNN: build it without CUDNN=1)
+endif
+CFLAGS   += -DDN_GPU -DDN_GPU_EMU
+NVCCFLAGS += -DDN_GPU_EMU
+# nvcc's registration of the (empty) device code needs the static runtime only
+LDLIBS   += -L$(CUDA_LIB) -lcudart_static -ldl -lrt -lstdc++
+CU_SRC   := $(filter-out src/cuda/gpu.cu src/cuda/%_cudnn.cu,$(wildcard src/cuda/*.cu))
+else ifeq ($(GPU),1)
 CFLAGS   += -DDN_GPU -I/usr/local/cuda/include
 LDLIBS   += -L$(CUDA_LIB) -lcudart -lcublas -lstdc++
-CU_SRC   := $(filter-out $(if $(filter 1,$(CUDNN)),,src/cuda/%_cudnn.cu),$(wildcard src/cuda/*.cu))
+CU_SRC   := $(filter-out src/cuda/gpu_emu.cu $(if $(filter 1,$(CUDNN)),,src/cuda/%_cudnn.cu),$(wildcard src/cuda/*.cu))
 endif
 ifeq ($(CUDNN),1)
 CFLAGS   += -DDN_CUDNN
@@ -169,18 +188,23 @@ else
 MPI_BUILD := $(BUILD)-mpi
 endif
 
-# The whole suite: unit tests, then the CLI and OpenCV cross-check scripts.
+# The device path on the emulated device, beside this build (the name its own make computes)
+EMU_BUILD := $(BUILD)-gpu-emu
+
+# The whole suite: unit tests, the kernels (bodies on the CPU, the device path on the
+# emulated device) where nvcc is installed, then the CLI and OpenCV cross-check scripts.
 test: deps
 	@$(MAKE) --no-print-directory darknet $(BUILD)/run_tests $(BUILD)/dump_outputs
 	@if pkg-config --exists opencv4; then $(MAKE) --no-print-directory $(BUILD)/opencv_check; fi
-	@if [ -x "$(NVCC)" ]; then $(MAKE) --no-print-directory $(BUILD)/kernel_tests; fi
+	@if [ -x "$(NVCC)" ]; then $(MAKE) --no-print-directory $(BUILD)/kernel_tests && \
+		$(MAKE) --no-print-directory GPU_EMU=1 $(EMU_BUILD)/gpu_tests; fi
 	@if [ "$(OPENCV)" = 1 ]; then $(MAKE) --no-print-directory $(BUILD)/video_tool; fi
 	@if [ "$(SANITIZE)" != 1 ] && command -v $(MPICC) > /dev/null; then \
 		$(MAKE) --no-print-directory MPI=1 $(MPI_BUILD)/darknet $(MPI_BUILD)/run_tests; fi
 	@if [ "$(SANITIZE)" != 1 ] && command -v $(MPICC) > /dev/null; then \
 		export DARKNET_MPI=$(MPI_BUILD)/darknet RUN_TESTS_MPI=$(MPI_BUILD)/run_tests; fi; \
 	DARKNET=$(BUILD)/darknet OPENCV_CHECK=$(BUILD)/opencv_check VIDEO_TOOL=$(BUILD)/video_tool \
-		KERNEL_TESTS=$(BUILD)/kernel_tests tests/run_all.sh $(BUILD)/run_tests
+		KERNEL_TESTS=$(BUILD)/kernel_tests GPU_TESTS=$(EMU_BUILD)/gpu_tests tests/run_all.sh $(BUILD)/run_tests
 
 demo: deps darknet
 	@scripts/demo_detect.sh
@@ -230,6 +254,6 @@ fuzz: deps
 
 clean:
 	rm -rf build build-sanitize build-opencv build-sanitize-opencv build-fuzz darknet \
-		build-mpi build-sanitize-mpi build-opencv-mpi build-sanitize-opencv-mpi build-gpu*
+		build-mpi build-sanitize-mpi build-opencv-mpi build-sanitize-opencv-mpi build-gpu* build-*-gpu*
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(KERNEL_TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

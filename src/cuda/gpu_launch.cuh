@@ -3,14 +3,29 @@
 #ifndef DN_GPU_LAUNCH_CUH
 #define DN_GPU_LAUNCH_CUH
 
+#include "gpu.h"
+#include "hd.h"
+
+#ifdef DN_GPU_EMU
+/* The emulated device (GPU_EMU=1): buffers in host memory, bodies run by
+ * host_for_each, so the device path runs, sanitizers included, without a GPU. */
+struct gpu_ctx {
+    int device;
+    size_t bytes, peak;
+};
+
+template <typename Body>
+void gpu_for_each(gpu_ctx *g, long n, const Body &body)
+{
+    (void)g;
+    host_for_each(n, body);
+}
+#else
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 #ifdef DN_CUDNN
 #include <cudnn.h>
 #endif
-
-#include "gpu.h"
-#include "hd.h"
 
 struct gpu_ctx {
     int device;
@@ -46,5 +61,6 @@ void gpu_for_each(gpu_ctx *g, long n, const Body &body)
 /* Records a failed CUDA call as an error naming `what`; 0 or -1. */
 int gpu_ok(cudaError_t e, const char *what);
 int gpu_blas_ok(cublasStatus_t s, const char *what);
+#endif
 
 #endif
