@@ -28,7 +28,9 @@ ifeq ($(MPI)$(filter %-mpi,$(BUILD)),1)
 override BUILD := $(BUILD)-mpi
 endif
 
-INCLUDES := -Iinclude $(addprefix -Isrc/,core ops layers detect data analysis cli) -I/usr/include/stb
+# The library's folders, lowest level first (docs/ARCHITECTURE.md, Layout).
+LIB_DIRS := core ops layers detect data distill registry analysis
+INCLUDES := -Iinclude $(addprefix -Isrc/,$(LIB_DIRS) cli) -I/usr/include/stb
 CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -pthread $(INCLUDES) -MMD -MP
 # stb (images, font), libjpeg-turbo (fast JPEG), cJSON (COCO files)
 LDLIBS   := -lstb -lturbojpeg -lcjson -lm -pthread
@@ -82,7 +84,7 @@ else
 DIST_OFF += src/core/dist_nccl.c
 endif
 
-LIB_SRC  := $(filter-out $(DIST_OFF),$(wildcard src/core/*.c src/ops/*.c src/layers/*.c src/detect/*.c src/data/*.c src/analysis/*.c))
+LIB_SRC  := $(filter-out $(DIST_OFF),$(wildcard $(LIB_DIRS:%=src/%/*.c)))
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o) $(CPP_SRC:%.cpp=$(BUILD)/%.o)
