@@ -3,7 +3,8 @@
  * sit after everything else must train, off, to exactly the weights of the
  * same cfg with those layers deleted (same seed, same batches), without
  * running its teacher; on, it must train to other weights. A [kd] student
- * off trains as the [softmax] it replaces. Also the pairing accessor. */
+ * off trains as the [softmax] it replaces. Also the pairing accessor and
+ * the type each layer has in the student. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +138,7 @@ TEST(distill_off_kd_trains_as_softmax)
         float values[4];
         int n = layer_losses(&kd->layers[1], names, values, 4);
         CHECK(n == 2 && !strcmp(names[1], "kd") && values[1] == 0 && values[0] > 0);
+        CHECK(!strcmp(layer_student_type(&kd->layers[1]), "softmax"));
     }
     free_network(kd);
     free_network(soft);
@@ -163,6 +165,9 @@ TEST(distill_pairing_lists_the_distillation_layers)
               !strcmp(p.teacher_weights, tw));
         network_distill_pairing(net, 1, &p);
         CHECK(p.layer == 4 && p.from == 0 && p.teacher_layer == 0);
+        /* the distillers pass their input through in the student: they have no type there */
+        CHECK(!layer_student_type(&net->layers[3]) && !layer_student_type(&net->layers[4]));
+        CHECK(!strcmp(layer_student_type(&net->layers[1]), "convolutional"));
     }
     free_network(net);
     free_network(plain);
