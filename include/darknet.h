@@ -143,6 +143,10 @@ int network_distill_pairing(const network *net, int k, distill_pairing *out);
  * [fd], holding the same values (e.g. two distillation cfgs of one student,
  * built with one seed: one plain baseline serves both). */
 int network_same_student(const network *a, const network *b);
+/* The layer's type in the student, i.e. with distillation off: NULL for a
+ * layer that then only passes its input through ([cwd], [fd]), "softmax" for
+ * [kd], else layer_type_name. */
+const char *layer_student_type(const layer *l);
 
 /* ---- several processes (mpirun with `make MPI=1`) ------------------------- */
 

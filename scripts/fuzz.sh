@@ -59,9 +59,9 @@ python3 scripts/fuzz_seeds.py "$seeds" "$seeds/synth"
 # fuzz_cfg's dictionary: the names the cfg code knows (sections, keys, values), each
 # section name in brackets, and the harness's own file name (a teacher cfg may name it)
 {
-    grep -ohE '"[A-Za-z_][A-Za-z0-9_]*"' src/layers/*.c src/core/network_build.c src/core/lr_policy.c \
+    grep -ohE '"[A-Za-z_][A-Za-z0-9_]*"' src/layers/*.c src/distill/*.c src/core/network_build.c src/core/lr_policy.c \
         src/ops/activations.c
-    grep -ohE '\.(name|alias) *= *"[a-z_]+"' src/layers/*.c | sed -E 's/.*"(.*)"/"[\1]"/'
+    grep -ohE '\.(name|alias) *= *"[a-z_]+"' src/layers/*.c src/distill/*.c | sed -E 's/.*"(.*)"/"[\1]"/'
     printf '"[net]"\n"fuzz.cfg"\n'
 } | sort -u >"$seeds/fuzz_cfg.dict"
 

@@ -30,9 +30,11 @@ void remove_teacher(const char *cfg, const char *weights)
     unlink(weights);
 }
 
+int one_teacher(const network *student) { return network_teacher(student, 0) && !network_teacher(student, 1); }
+
 void copy_teacher_layer0(network *student)
 {
-    layer *sl = &student->layers[0], *tl = &student->teachers[0]->net->layers[0];
+    layer *sl = &student->layers[0], *tl = &network_teacher(student, 0)->net->layers[0];
     for (int p = 0; p < sl->n_stored; ++p) memcpy(sl->stored[p], tl->stored[p], sl->stored_n[p] * sizeof(float));
 }
 

@@ -14,6 +14,8 @@
 void save_teacher(const char *text, char *cfg, char *weights, unsigned seed, int constant);
 /* Removes both files. */
 void remove_teacher(const char *cfg, const char *weights);
+/* 1 when the student has exactly one teacher (layers naming the same files share it). */
+int one_teacher(const network *student);
 
 /* For a student whose layer 0 is the map a distillation layer (layer 1)
  * compares with the teacher's layer 0: */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "distill_test_util.h"
 #include "network.h"
 #include "teacher.h"
 #include "test.h"
@@ -108,7 +109,7 @@ static void distil_one_step(const char *student, const int *s_idx, const char *t
     char *text = n >= stages ? distilled_student(student, s_idx, tpath, tweights, t_idx, stages) : NULL;
     network *net = text ? build_net(text) : NULL;
     if (net) {
-        CHECK(net->n_teachers == 1);
+        CHECK(one_teacher(net));
         set_subdivisions_network(net, 1);
         CHECK(set_batch_network(net, 2) == 0);
         float *x, *truth;
@@ -118,8 +119,8 @@ static void distil_one_step(const char *student, const int *s_idx, const char *t
         float values[8];
         int k = network_losses(net, names, values, 8), fd = 0, kd = 0;
         for (int i = 0; i < k; ++i) fd += !strcmp(names[i], "fd") && values[i] > 0, kd += !strcmp(names[i], "kd");
-        CHECK_MSG(isfinite(loss) && fd && kd && net->teachers[0]->runs == 1, "%s: loss %g, fd %d, kd %d", teacher, loss,
-                  fd, kd);
+        CHECK_MSG(isfinite(loss) && fd && kd && network_teacher(net, 0)->runs == 1, "%s: loss %g, fd %d, kd %d",
+                  teacher, loss, fd, kd);
         free(x), free(truth);
         free_network(net);
     }

@@ -70,7 +70,7 @@ static void check_against_reference(double tau, int spatial)
     net->train = 1;
     forward_network(net, x);
     layer *l = &net->layers[1];
-    const float *s = net->layers[0].output, *t = net->teachers[0]->net->layers[0].output;
+    const float *s = net->layers[0].output, *t = network_teacher(net, 0)->net->layers[0].output;
     int n = 2 * 3 * 42;
     double *g = calloc(n, sizeof *g);
     double want = reference(s, t, 2, 3, 42, spatial, tau, 2.5, g);
@@ -167,7 +167,7 @@ TEST(cwd_identical_teacher_gives_zero_loss_and_gradient)
     save_teacher(teacher_cfg(3, 1, "tanh"), tcfg, tw, 21, 0);
     network *net = student(3, tcfg, tw, "tau=4\nloss_weight=10");
     if (net) {
-        layer *sl = &net->layers[0], *tl = &net->teachers[0]->net->layers[0];
+        layer *sl = &net->layers[0], *tl = &network_teacher(net, 0)->net->layers[0];
         for (int p = 0; p < sl->n_stored; ++p) memcpy(sl->stored[p], tl->stored[p], sl->stored_n[p] * sizeof(float));
         float *x = random_input(net, 2);
         net->train = 1;
@@ -200,16 +200,16 @@ TEST(cwd_layers_share_one_teacher_run_once_per_training_batch)
              tcfg, tw, tcfg, tw);
     network *net = build_net(text);
     if (net) {
-        CHECK(net->n_teachers == 1);
+        CHECK(one_teacher(net));
         float *x = random_input(net, 1);
         float truth = 0;
         for (int i = 0; i < 3; ++i) train_network_step(net, x, &truth);
-        CHECK(net->teachers[0]->runs == 3);
+        CHECK(network_teacher(net, 0)->runs == 3);
         network_predict(net, x);   /* inference: no teacher needed */
-        CHECK(net->teachers[0]->runs == 3);
+        CHECK(network_teacher(net, 0)->runs == 3);
         set_subdivisions_network(net, 1);
         set_batch_network(net, 1);  /* the teacher follows the batch size */
-        CHECK(net->teachers[0]->net->batch == 1);
+        CHECK(network_teacher(net, 0)->net->batch == 1);
         free(x);
         free_network(net);
     }
@@ -230,7 +230,7 @@ static int teacher_layers_run(const char *tcfg, const char *tw, const char *teac
     if (!net) return -1;
     float *x = random_input(net, 2), truth = 0;
     train_network_step(net, x, &truth);
-    const network *t = net->teachers[0]->net;
+    const network *t = network_teacher(net, 0)->net;
     int ran = 0;
     for (int i = 0; i < t->n; ++i) {
         int nonzero = 0;

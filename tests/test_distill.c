@@ -150,7 +150,7 @@ static void kd_check_reference(const char *tcfg, const char *tw, int nkd, double
     net->train = 1;
     forward_network(net, x);
     layer *kd = &net->layers[1];
-    const float *s = net->layers[0].output, *t = net->teachers[0]->net->layers[0].output;
+    const float *s = net->layers[0].output, *t = network_teacher(net, 0)->net->layers[0].output;
     double g[3 * K], parts[3];
     double want = kd_reference(s, t, y, 3, nkd, T, a, gamma, parts, g);
     CHECK_MSG(fabs(kd->cost - want) <= 1e-5 * fmax(1, fabs(want)), "nkd %d T %g alpha %g: cost %.8g, want %.8g", nkd,
@@ -193,7 +193,7 @@ TEST(kd_output_is_softmax_and_predict_needs_no_teacher)
         CHECK(net->truths == K && network_outputs(net) == K && net->layers[1].truths == K);
         float *x = random_input(net, 8);
         const float *p = network_predict(net, x);
-        CHECK(net->teachers[0]->runs == 0);
+        CHECK(network_teacher(net, 0)->runs == 0);
         const float *z = net->layers[0].output;
         for (int b = 0; b < 3; ++b) {
             double sum = 0;
@@ -205,7 +205,7 @@ TEST(kd_output_is_softmax_and_predict_needs_no_teacher)
         float y[3 * K];
         kd_truth(y);
         float loss = train_network_step(net, x, y);
-        CHECK(net->teachers[0]->runs == 1);
+        CHECK(network_teacher(net, 0)->runs == 1);
         CHECK(loss > 0 && isfinite(loss));
         float values[2];
         const char *names[2];
@@ -344,7 +344,7 @@ TEST(fd_loss_and_gradient_match_reference)
         net->train = 1;
         forward_network(net, x);
         layer *l = &net->layers[1];
-        const float *s = net->layers[0].output, *t = net->teachers[0]->net->layers[0].output;
+        const float *s = net->layers[0].output, *t = network_teacher(net, 0)->net->layers[0].output;
         int n = 2 * 3 * 42, inside;
         double *g = calloc(n, sizeof *g);
         double want = fd_reference(s, t, n, 3 * 42, smooth, 0.5, 2.5, g, &inside);
@@ -440,10 +440,10 @@ TEST(fd_on_every_stage_shares_one_teacher_run_once_per_batch)
              tcfg, tw, tcfg, tw, tcfg, tw);
     network *net = build_net(text);
     if (net) {
-        CHECK(net->n_teachers == 1 && net->teachers[0]->last_layer == 2);
+        CHECK(one_teacher(net) && network_teacher(net, 0)->last_layer == 2);
         float *x = random_input(net, 5), truth = 0;
         for (int i = 0; i < 3; ++i) train_network_step(net, x, &truth);
-        CHECK(net->teachers[0]->runs == 3);
+        CHECK(network_teacher(net, 0)->runs == 3);
         float sum = 0;
         for (int i = 3; i < 6; ++i) {
             CHECK_MSG(net->layers[i].step_loss > 0, "[fd] %d: loss %g", i, net->layers[i].step_loss);

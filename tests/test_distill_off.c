@@ -3,7 +3,8 @@
  * sit after everything else must train, off, to exactly the weights of the
  * same cfg with those layers deleted (same seed, same batches), without
  * running its teacher; on, it must train to other weights. A [kd] student
- * off trains as the [softmax] it replaces. Also the pairing accessor. */
+ * off trains as the [softmax] it replaces. Also the pairing accessor and
+ * the type each layer has in the student. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,8 +82,8 @@ TEST(distill_off_trains_exactly_as_the_cfg_without_distillation_layers)
         train(on);
         CHECK_MSG(same_weights(plain, off, 3), "distillation off moved the weights differently");
         CHECK_MSG(!same_weights(plain, on, 3), "distillation on left the weights as without it");
-        CHECK(off->n_teachers == 1 && off->teachers[0]->runs == 0);
-        CHECK(on->n_teachers == 1 && on->teachers[0]->runs == 3 * 2);   /* once per subdivision */
+        CHECK(one_teacher(off) && network_teacher(off, 0)->runs == 0);
+        CHECK(one_teacher(on) && network_teacher(on, 0)->runs == 3 * 2);   /* once per subdivision */
         CHECK(off->layers[3].cost == 0 && off->layers[4].cost == 0 && off->layers[3].step_loss == 0);
         CHECK(on->layers[3].step_loss > 0 && on->layers[4].step_loss > 0);
         /* the adapter stays (the weights file keeps its layout) but gets no
@@ -95,7 +96,7 @@ TEST(distill_off_trains_exactly_as_the_cfg_without_distillation_layers)
         /* switched back on, it distils again */
         network_set_distillation(off, 1);
         train(off);
-        CHECK(off->teachers[0]->runs == 3 * 2 && off->layers[3].step_loss > 0);
+        CHECK(network_teacher(off, 0)->runs == 3 * 2 && off->layers[3].step_loss > 0);
     }
     free_network(plain);
     free_network(off);
@@ -132,11 +133,12 @@ TEST(distill_off_kd_trains_as_softmax)
         for (int t = 0; t < a->n_stored; ++t)
             CHECK_MSG(max_rel_diff(a->stored[t], b->stored[t], a->stored_n[t], &where) < 1e-5,
                       "tensor %d differs at %d", t, where);
-        CHECK(kd->teachers[0]->runs == 0);
+        CHECK(network_teacher(kd, 0)->runs == 0);
         const char *names[4];
         float values[4];
         int n = layer_losses(&kd->layers[1], names, values, 4);
         CHECK(n == 2 && !strcmp(names[1], "kd") && values[1] == 0 && values[0] > 0);
+        CHECK(!strcmp(layer_student_type(&kd->layers[1]), "softmax"));
     }
     free_network(kd);
     free_network(soft);
@@ -163,6 +165,9 @@ TEST(distill_pairing_lists_the_distillation_layers)
               !strcmp(p.teacher_weights, tw));
         network_distill_pairing(net, 1, &p);
         CHECK(p.layer == 4 && p.from == 0 && p.teacher_layer == 0);
+        /* the distillers pass their input through in the student: they have no type there */
+        CHECK(!layer_student_type(&net->layers[3]) && !layer_student_type(&net->layers[4]));
+        CHECK(!strcmp(layer_student_type(&net->layers[1]), "convolutional"));
     }
     free_network(net);
     free_network(plain);

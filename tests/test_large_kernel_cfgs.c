@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "distill_test_util.h"
 #include "network.h"
 #include "test.h"
 
@@ -290,7 +291,7 @@ TEST(cwd_tiny_example_trains_a_step)
     CHECK_MSG(net != NULL, "%s", dn_last_error());
     if (net) {
         set_batch_network(net, 1);
-        CHECK(net->n_teachers == 1);
+        CHECK(one_teacher(net));
         float *x = random_input(net, 5), *truth = calloc((size_t)network_truths(net), sizeof(float));
         for (int i = 0; i < net->inputs; ++i) x[i] = 0.5f + 0.5f * x[i];
         truth[0] = truth[1] = 0.5f, truth[2] = truth[3] = 0.3f; /* one box of class 0 */

@@ -64,14 +64,13 @@ typedef struct {
     int max_batches;
 } student_info;
 
-/* The model as a classifier: its last layer that is not [cwd] or [fd] (which
- * pass their input through) is a [softmax] or a [kd]. */
+/* The model as a classifier: its last layer that does more than pass its input
+ * through ([cwd], [fd]) is a [softmax], or a [kd] in place of one. */
 static int is_classifier(network *net)
 {
     for (int i = network_n_layers(net) - 1; i >= 0; --i) {
-        const char *type = layer_type_name(network_layer(net, i));
-        if (!strcmp(type, "cwd") || !strcmp(type, "fd")) continue;
-        return !strcmp(type, "softmax") || !strcmp(type, "kd");
+        const char *type = layer_student_type(network_layer(net, i));
+        if (type) return !strcmp(type, "softmax");
     }
     return 0;
 }

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "companion.h"
 #include "dist.h"
 #include "dist_agree.h"
 #include "errors.h"
 #include "grad_sync.h"
 #include "network.h"
-#include "teacher.h"
 
 enum { DEFAULT_BUCKET_MB = 4, MAX_STEP_LOSSES = 16 };
 
@@ -30,8 +30,7 @@ static int overlap_wanted(void)
     return !s || atoi(s) != 0;
 }
 
-/* The values of every weights-file tensor, and `seen`. */
-static uint64_t hash_values(const network *net, uint64_t h)
+uint64_t network_values_hash(const network *net, uint64_t h)
 {
     h = hash_bytes(&net->seen, sizeof net->seen, h);
     for (int i = 0; i < net->n; ++i)
@@ -40,20 +39,18 @@ static uint64_t hash_values(const network *net, uint64_t h)
     return h;
 }
 
-/* What the cfgs say (the student's and its teachers') and the weights (the
- * same), so that a rank given another cfg, weights file or seed is caught
+/* What the cfgs say (the network's and its companions', e.g. teachers) and the
+ * weights (the same), so that a rank given another cfg, weights file or seed is caught
  * before it trains. */
 static int check_same_model(const network *net)
 {
-    uint64_t cfg = net->cfg_hash, weights = hash_values(net, 0);
-    for (int k = 0; k < net->n_teachers; ++k) {
-        cfg = hash_bytes(&net->teachers[k]->net->cfg_hash, sizeof cfg, cfg);
-        weights = hash_values(net->teachers[k]->net, weights);
-    }
+    uint64_t cfg = net->cfg_hash, weights = network_values_hash(net, 0);
+    companions_hash(net, &cfg, &weights);
     char what[600];
-    snprintf(what, sizeof what, "the cfg %s (or a teacher's)", net->cfg_path);
+    snprintf(what, sizeof what, "the cfg %s (or a companion's, such as a teacher)", net->cfg_path);
     if (dist_check_same(cfg, what)) return -1;
-    snprintf(what, sizeof what, "the weights of %s (the weights file, -seed, or a teacher's weights)", net->cfg_path);
+    snprintf(what, sizeof what, "the weights of %s (the weights file, -seed, or a companion's, such as a teacher)",
+             net->cfg_path);
     return dist_check_same(weights, what);
 }
 
@@ -61,7 +58,7 @@ int network_check_replicas(const network *net)
 {
     char what[600];
     snprintf(what, sizeof what, "the weights of %s after iteration %d", net->cfg_path, net->iteration);
-    return dist_check_same(hash_values(net, 0), what);
+    return dist_check_same(network_values_hash(net, 0), what);
 }
 
 static int is_param(const layer *l, const float *t)

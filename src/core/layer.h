@@ -27,6 +27,14 @@ typedef struct {
 
 typedef struct layer_ops layer_ops;
 
+/* layer_ops.distiller: what a distillation layer (src/distill/) is once
+ * distillation is off, so that code asks its ops rather than listing types. */
+enum {
+    NOT_DISTILLER,          /* 0: every other layer */
+    DISTILLER_PASS_THROUGH, /* passes its input through ([cwd], [fd]) */
+    DISTILLER_SOFTMAX,      /* stands in for a [softmax] ([kd]) */
+};
+
 struct layer {
     const layer_ops *ops;
     int index;
@@ -89,9 +97,12 @@ struct layer_ops {
     /* Loss layers that compute no gradient yet: why the network cannot be
      * trained (training commands refuse it rather than learn nothing). */
     const char *cannot_train;
+    /* Distillation layers only (see the enum above); their priv starts with
+     * their student/teacher pairing (src/distill/distill.h). */
+    int distiller;
 };
 
-/* registry.c */
+/* src/registry/registry.c */
 const layer_ops *find_layer_ops(const char *section_name);
 void registered_layer_names(char *buf, size_t size);
 

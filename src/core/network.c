@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "companion.h"
 #include "dist.h"
 #include "errors.h"
 #include "grad_sync.h"
-#include "teacher.h"
 
 static void set_layer_input_shape(network *net, int i)
 {
@@ -25,7 +25,7 @@ static void set_layer_input_shape(network *net, int i)
 
 int network_setup_layers(network *net, int first)
 {
-    if (resize_teachers(net)) return -1;
+    if (companions_resize(net)) return -1;
     for (int i = first; i < net->n; ++i) {
         layer *l = &net->layers[i];
         set_layer_input_shape(net, i);
@@ -70,8 +70,8 @@ void forward_network(network *net, const float *input) { forward_network_to(net,
 
 void forward_network_to(network *net, const float *input, int last)
 {
-    /* the teachers see exactly this batch, before any layer reads their maps */
-    if (net->train) run_teachers(net, input);
+    /* companions (teachers) see exactly this batch, before any layer reads their maps */
+    if (net->train) companions_before_forward(net, input);
     net->input = (float *)input; /* layers never write into their input */
     net->input_delta = NULL;
     for (int i = 0; i <= last && i < net->n; ++i) {

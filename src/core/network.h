@@ -33,10 +33,11 @@ struct network {
     size_t workspace_size;
     char *cfg_path;
     uint64_t cfg_hash;    /* of what the cfg says (cfg_hash), to compare replicas */
-    struct teacher **teachers; /* frozen teachers of distillation layers (teacher.h) */
-    int n_teachers;
-    int distill_off;      /* distillation switched off (network_set_distillation): teachers
-                             not run, distillation layers add no loss and no gradient */
+    struct companion *companions;  /* what follows the network's forward, resize and
+                                      free through hooks (companion.h), e.g. teachers */
+    int n_companions;
+    int distill_off;      /* distillation switched off (network_set_distillation): read
+                             only by src/distill/, whose teachers and layers then do nothing */
     /* Data-parallel training over the ranks of a job (data_parallel.c): */
     int replicas;         /* processes training this network together (1: alone) */
     int rank;             /* this process's place among them */
@@ -84,6 +85,8 @@ int (*network_bn_sum(const network *net))(double *values, size_t n);
  * layer's step_loss and the losses by name) and, without sync_bn, the
  * rolling statistics over the replicas. 0 or -1. */
 int data_parallel_finish_step(network *net, float *loss);
+/* h mixed with the values of every weights-file tensor and `seen`, to compare replicas. */
+uint64_t network_values_hash(const network *net, uint64_t h);
 void data_parallel_free(network *net);
 
 /* Builds a network; trainable=0 makes an inference-only one (no deltas, no

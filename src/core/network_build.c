@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "companion.h"
 #include "errors.h"
 #include "network.h"
-#include "teacher.h"
 
 /* [net] keys of pjreddie's and AlexeyAB's darknet that this project does not
  * act on (data augmentation and optimiser variants handled elsewhere or not at all). */
@@ -149,7 +149,8 @@ network *parse_network_cfg_mode(const char *cfg_path, int trainable, uint64_t se
 
 /* The public entry points start with a clean error, so a failure shows its own
  * message rather than one the caller already handled. The internal ones do not:
- * a layer's parse may build a teacher while its own cfg error is pending. */
+ * a layer's parse may build a companion network (a teacher) while its own cfg
+ * error is pending. */
 network *parse_network_cfg(const char *cfg_path)
 {
     dn_clear_error();
@@ -203,7 +204,7 @@ void free_network(network *net)
     data_parallel_free(net);
     for (int i = 0; i < net->n; ++i) free_layer(&net->layers[i]);
     free(net->layers);
-    free_teachers(net);
+    companions_free(net);
     free(net->workspace);
     free(net->cfg_path);
     lr_schedule_free(&net->lr);

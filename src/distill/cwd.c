@@ -131,4 +131,5 @@ const layer_ops cwd_ops = {
     .forward = cwd_forward,
     .backward = distill_loss_backward,
     .free_priv = cwd_free,
+    .distiller = DISTILLER_PASS_THROUGH,
 };

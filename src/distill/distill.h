@@ -33,8 +33,8 @@ typedef struct {
  * (network_set_distillation). Off, a distillation layer adds no loss and no
  * gradient and the teachers are not run. */
 int distill_active(const network *net);
-/* The pair of a distillation layer ([cwd], [fd], [kd]: each keeps its
- * distill_pair as the first member of its priv), or NULL for other layers. */
+/* The pair of a distillation layer (its layer_ops.distiller is set, and it
+ * keeps its distill_pair as the first member of its priv), or NULL for other layers. */
 distill_pair *distill_layer_pair(const layer *l);
 /* The backward and init_weights of a feature distiller ([cwd], [fd]): the
  * input passes through; when active, the pair's gradient goes into the

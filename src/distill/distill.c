@@ -185,40 +185,42 @@ void distill_loss_init_weights(layer *l, network *net) { distill_pair_init_weigh
 
 int distill_active(const network *net) { return net->train && !net->distill_off; }
 
-/* Every distillation layer's priv starts with its distill_pair (distill.h). */
-extern const layer_ops cwd_ops, fd_ops, kd_ops, softmax_ops;
-
 distill_pair *distill_layer_pair(const layer *l)
 {
-    int distiller = l->ops == &cwd_ops || l->ops == &fd_ops || l->ops == &kd_ops;
-    return distiller && l->priv ? (distill_pair *)l->priv : NULL;
+    return l->ops->distiller && l->priv ? (distill_pair *)l->priv : NULL;
 }
 
 void network_set_distillation(network *net, int on) { net->distill_off = !on; }
 
 int network_distillation(const network *net) { return !net->distill_off; }
 
-/* The next layer at or after *i that is not [cwd] or [fd] (which pass their
- * input through when distillation is off); NULL past the end. */
+/* The next layer at or after *i that does not only pass its input through
+ * when distillation is off ([cwd], [fd]); NULL past the end. */
 static const layer *next_student_layer(const network *net, int *i)
 {
     for (; *i < net->n; ++*i) {
         const layer *l = &net->layers[*i];
-        if (l->ops != &cwd_ops && l->ops != &fd_ops) return l;
+        if (l->ops->distiller != DISTILLER_PASS_THROUGH) return l;
     }
     return NULL;
 }
 
-/* [kd] in place of a [softmax]: with distillation off it is that softmax */
-static int same_kind(const layer *a, const layer *b)
+extern const layer_ops softmax_ops;
+
+/* What the layer is with distillation off: [kd] is the [softmax] it replaces. */
+static const layer_ops *student_ops(const layer *l)
 {
-    int kd_a = a->ops == &kd_ops || a->ops == &softmax_ops, kd_b = b->ops == &kd_ops || b->ops == &softmax_ops;
-    return a->ops == b->ops || (kd_a && kd_b);
+    return l->ops->distiller == DISTILLER_SOFTMAX ? &softmax_ops : l->ops;
+}
+
+const char *layer_student_type(const layer *l)
+{
+    return l->ops->distiller == DISTILLER_PASS_THROUGH ? NULL : student_ops(l)->name;
 }
 
 static int same_values(const layer *a, const layer *b)
 {
-    if (!same_kind(a, b) || a->n_stored != b->n_stored) return 0;
+    if (student_ops(a) != student_ops(b) || a->n_stored != b->n_stored) return 0;
     if (distill_layer_pair(a)) return 1;   /* [kd]: its adapter is the distiller's own */
     for (int t = 0; t < a->n_stored; ++t)
         if (a->stored_n[t] != b->stored_n[t] || memcmp(a->stored[t], b->stored[t], sizeof(float) * a->stored_n[t]))

@@ -1,8 +1,9 @@
 /* teacher.h: frozen teacher networks for the distillation layers.
  *
- * A student network owns its teachers. Layers that name the same teacher cfg
- * and weights share one, loaded once at build time. When the student runs a
- * training forward, every teacher first runs one inference forward (batch norm
+ * A student network owns its teachers, each one of its companions (companion.h),
+ * which core runs, resizes and frees through their hooks. Layers that name the
+ * same teacher cfg and weights share one, loaded once at build time. When the
+ * student runs a training forward, every teacher first runs one inference forward (batch norm
  * with rolling statistics, no deltas, no gradients) on the same input batch,
  * i.e. on exactly the augmented images the student sees, and only as far as
  * the deepest layer a distillation layer reads (a RetinaNet teacher paired on
@@ -27,11 +28,7 @@ typedef struct teacher {
 teacher *network_attach_teacher(network *student, const char *cfg, const char *weights, int *bad_weights);
 /* A distillation layer reads teacher layer `index`: forwards go at least that far. */
 void teacher_needs_layer(teacher *t, int index);
-/* One inference forward of every teacher on the student's input batch;
- * nothing when the student's distillation is off (network_set_distillation). */
-void run_teachers(network *student, const float *input);
-/* Gives the teachers the student's batch size (after it changed). Returns 0 or -1. */
-int resize_teachers(network *student);
-void free_teachers(network *student);
+/* The student's k-th teacher (in the order loaded), or NULL past the last. */
+teacher *network_teacher(const network *student, int k);
 
 #endif

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "companion.h"
 #include "errors.h"
+#include "hash.h"
 #include "network.h"
 
 /* A relative path that does not exist from the working directory is looked up
@@ -110,58 +112,69 @@ fail:
     return NULL;
 }
 
+/* The companion hooks of a teacher (companion.h). */
+
+/* One inference forward on the student's input batch; nothing when the
+ * student's distillation is off (network_set_distillation). */
+static void teacher_before_forward(void *state, network *student, const float *input)
+{
+    teacher *t = state;
+    if (student->distill_off) return;
+    t->net->train = 0;
+    forward_network_to(t->net, input, t->last_layer);
+    t->runs++;
+}
+
+/* Gives the teacher the student's batch size (after it changed). */
+static int teacher_resize(void *state, network *student)
+{
+    network *tn = ((teacher *)state)->net;
+    if (tn->batch == student->batch) return 0;
+    tn->batch = student->batch;
+    return network_setup_layers(tn, 0);
+}
+
+/* Replicas must agree on the teacher's cfg and weights as on the student's. */
+static void teacher_hash(const void *state, uint64_t *cfg, uint64_t *values)
+{
+    const network *tn = ((const teacher *)state)->net;
+    *cfg = hash_bytes(&tn->cfg_hash, sizeof tn->cfg_hash, *cfg);
+    *values = network_values_hash(tn, *values);
+}
+
+static void teacher_free(void *state) { free_teacher(state); }
+
+static const companion_hooks teacher_hooks = {
+    .before_forward = teacher_before_forward,
+    .resize = teacher_resize,
+    .hash = teacher_hash,
+    .free = teacher_free,
+};
+
+teacher *network_teacher(const network *student, int k) { return network_companion(student, &teacher_hooks, k); }
+
 teacher *network_attach_teacher(network *student, const char *cfg, const char *weights, int *bad_weights)
 {
     int unused;
     if (!bad_weights) bad_weights = &unused;
     *bad_weights = 0;
-    for (int i = 0; i < student->n_teachers; ++i) {
-        teacher *t = student->teachers[i];
+    teacher *t;
+    for (int i = 0; (t = network_teacher(student, i)); ++i) {
         char *c = find_file(cfg, student->cfg_path), *w = find_file(weights, student->cfg_path);
         int same = c && w && same_file(c, t->cfg) && same_file(w, t->weights);
         free(c);
         free(w);
         if (same) return t;
     }
-    teacher **grown = dn_realloc(student->teachers, (size_t)student->n_teachers + 1, sizeof *grown);
-    if (!grown) return NULL;
-    student->teachers = grown;
-    teacher *t = load_teacher(student, cfg, weights, bad_weights);
-    if (t) student->teachers[student->n_teachers++] = t;
-    return t;
-}
-
-int resize_teachers(network *student)
-{
-    for (int i = 0; i < student->n_teachers; ++i) {
-        network *tn = student->teachers[i]->net;
-        if (tn->batch == student->batch) continue;
-        tn->batch = student->batch;
-        if (network_setup_layers(tn, 0)) return -1;
+    if (!(t = load_teacher(student, cfg, weights, bad_weights))) return NULL;
+    if (network_add_companion(student, &teacher_hooks, t)) {
+        free_teacher(t);
+        return NULL;
     }
-    return 0;
+    return t;
 }
 
 void teacher_needs_layer(teacher *t, int index)
 {
     if (index > t->last_layer) t->last_layer = index;
-}
-
-void run_teachers(network *student, const float *input)
-{
-    if (student->distill_off) return;
-    for (int i = 0; i < student->n_teachers; ++i) {
-        teacher *t = student->teachers[i];
-        t->net->train = 0;
-        forward_network_to(t->net, input, t->last_layer);
-        t->runs++;
-    }
-}
-
-void free_teachers(network *student)
-{
-    for (int i = 0; i < student->n_teachers; ++i) free_teacher(student->teachers[i]);
-    free(student->teachers);
-    student->teachers = NULL;
-    student->n_teachers = 0;
 }

@@ -1,5 +1,9 @@
 /* registry.c: the one table from cfg section name to layer functions.
- * Adding a layer type is one new file in src/layers/ plus one line here. */
+ * It lists the layer types of every folder (src/layers/, and src/distill/ whose
+ * layers need teachers), so it sits above them all, at the top of the library;
+ * core declares find_layer_ops (layer.h) and calls it, which the link resolves
+ * without core including anything from above. Adding a layer type is one new
+ * file in its folder plus one line here. */
 #include <string.h>
 
 #include "layer.h"
@@ -9,9 +13,8 @@ extern const layer_ops maxpool_ops, avgpool_ops, upsample_ops, route_ops, shortc
 extern const layer_ops connected_ops, softmax_ops, dropout_ops, cost_ops, layernorm_ops;
 extern const layer_ops yolo_ops;
 extern const layer_ops retina_ops;
-extern const layer_ops cwd_ops;
-extern const layer_ops kd_ops, fd_ops;
 extern const layer_ops attention_ops, posembed_ops;
+extern const layer_ops cwd_ops, kd_ops, fd_ops;   /* src/distill/ */
 
 static const layer_ops *const registry[] = {
     &convolutional_ops,
@@ -19,8 +22,7 @@ static const layer_ops *const registry[] = {
     &connected_ops, &softmax_ops, &dropout_ops, &cost_ops, &layernorm_ops,
     &yolo_ops,
     &retina_ops,
-    &cwd_ops,
-    &kd_ops, &fd_ops,
+    &cwd_ops, &kd_ops, &fd_ops,
     &attention_ops, &posembed_ops,
 };
 

@@ -244,4 +244,5 @@ const layer_ops kd_ops = {
     .backward = kd_backward,
     .free_priv = kd_free,
     .named_losses = kd_named_losses,
+    .distiller = DISTILLER_SOFTMAX,
 };

@@ -112,4 +112,5 @@ const layer_ops fd_ops = {
     .forward = fd_forward,
     .backward = distill_loss_backward,
     .free_priv = fd_free,
+    .distiller = DISTILLER_PASS_THROUGH,
 };
