@@ -10,11 +10,11 @@
  * Keys: tau (1), loss_weight (1; the paper uses 5 to 10 per FPN level), norm,
  * and the pairing keys of distill.h. Only training forwards with distillation on
  * (network_set_distillation) compute the loss. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "distill.h"
+#include "distill_rows.h"
 #include "errors.h"
 #include "threadpool.h"
 
@@ -63,18 +63,6 @@ static size_t row_start(const cwd_state *s, int k)
     return (size_t)n * s->pair.tc * hw + k % hw;
 }
 
-/* log-sum-exp of x/tau along a row, stable (the row max subtracted). */
-static double log_sum_exp(const float *x, int len, int stride, float inv_tau, double *max_out)
-{
-    double m = -INFINITY, sum = 0;
-    for (int i = 0; i < len; ++i)
-        if (x[i * stride] > m) m = x[i * stride];
-    m *= inv_tau;
-    for (int i = 0; i < len; ++i) sum += exp(x[i * stride] * inv_tau - m);
-    *max_out = m;
-    return log(sum);
-}
-
 static void cwd_rows(void *ctx, int start, int end)
 {
     cwd_state *s = ctx;
@@ -83,16 +71,7 @@ static void cwd_rows(void *ctx, int start, int end)
         size_t o = row_start(s, k);
         const float *x = s->s + o, *y = s->t + o;
         float *g = s->pair.grad + o;
-        double ms, mt, ls = log_sum_exp(x, s->len, s->stride, inv_tau, &ms),
-                       lt = log_sum_exp(y, s->len, s->stride, inv_tau, &mt);
-        double kl = 0;
-        for (int i = 0; i < s->len; ++i) {
-            double log_ps = x[i * s->stride] * inv_tau - ms - ls, log_pt = y[i * s->stride] * inv_tau - mt - lt;
-            double pt = exp(log_pt);
-            kl += pt * (log_pt - log_ps);
-            g[i * s->stride] = (float)(s->scale * (pt - exp(log_ps)));   /* negative gradient */
-        }
-        s->row_loss[k] = kl;
+        s->row_loss[k] = cwd_row(x, y, g, s->len, s->stride, inv_tau, s->scale);
     }
 }
 

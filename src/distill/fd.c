@@ -14,10 +14,10 @@
  * adapter=always gives FitNets' regressor also at equal width, which lets the
  * student match the teacher's features up to a linear map of its own.
  * Keys: loss_weight (1), type (mse), beta (smooth_l1 only), and the pairing keys. */
-#include <math.h>
 #include <stdlib.h>
 
 #include "distill.h"
+#include "distill_rows.h"
 #include "errors.h"
 #include "threadpool.h"
 
@@ -66,16 +66,7 @@ static void fd_rows(void *ctx, int start, int end)
         size_t o = (size_t)k * s->len;
         const float *x = s->s + o, *y = s->t + o;
         float *g = s->pair.grad + o;
-        double sum = 0;
-        for (int i = 0; i < s->len; ++i) {
-            double d = (double)x[i] - y[i], f, df;
-            if (s->type == FD_MSE) f = d * d, df = 2 * d;
-            else if (fabs(d) < beta) f = 0.5 * d * d / beta, df = d / beta;
-            else f = fabs(d) - 0.5 * beta, df = d > 0 ? 1 : -1;
-            sum += f;
-            g[i] = (float)(-s->scale * df);   /* negative gradient */
-        }
-        s->row_loss[k] = sum;
+        s->row_loss[k] = fd_row(x, y, g, s->len, s->type == FD_SMOOTH_L1, beta, s->scale);
     }
 }
 
