@@ -85,8 +85,6 @@ struct fd_cost_body {
 
 /* ---- [kd] ----------------------------------------------------------------- */
 
-enum { KD_PARTS = 3 };
-
 /* softmax(x) per image of n logits, as [kd]'s output. */
 struct kd_softmax_body {
     const float *x;
@@ -127,52 +125,7 @@ struct kd_image_body {
     DN_HD void operator()(long b) const
     {
         const float *xb = x + b * n, *tb = t ? t + b * n : 0, *yb = y ? y + b * truth_stride : 0;
-        float *g = grad + b * n;
-        double *pt = part + b * KD_PARTS;
-        int k = -1;
-        double a = tb ? alpha : 0, Y = 0, ce = 0, lse_s = kd_log_sum_exp(xb, n, 1, -1);
-        if (yb) {
-            for (int i = 0; i < n; ++i) {
-                Y += yb[i];
-                if (yb[i] != 0) ce -= yb[i] * (xb[i] - lse_s);
-                if (yb[i] > 0 && (k < 0 || yb[i] > yb[k])) k = i;
-            }
-        }
-        for (int i = 0; i < n; ++i) g[i] = (float)((1 - a) * (yb ? yb[i] - Y * exp(xb[i] - lse_s) : 0));
-        pt[0] = (1 - a) * ce;
-        pt[1] = pt[2] = 0;
-        if (!tb) return;
-        if (nkd) nkd_terms(xb, tb, k, lse_s, a, g, pt);
-        else kd_term(xb, tb, a, g, pt);
-    }
-    DN_HD void kd_term(const float *xb, const float *tb, double a, float *g, double *pt) const
-    {
-        double inv_t = 1 / (double)T, kl = 0;
-        double lse_sT = kd_log_sum_exp(xb, n, inv_t, -1), lse_tT = kd_log_sum_exp(tb, n, inv_t, -1);
-        for (int i = 0; i < n; ++i) {
-            double log_qs = xb[i] * inv_t - lse_sT, log_qt = tb[i] * inv_t - lse_tT, qt = exp(log_qt);
-            kl += qt * (log_qt - log_qs);
-            g[i] += (float)(a * T * (qt - exp(log_qs)));
-        }
-        pt[1] = a * T * T * kl;
-    }
-    DN_HD void nkd_terms(const float *xb, const float *tb, int k, double lse_s, double a, float *g,
-                         double *pt) const
-    {
-        if (k < 0) return;   /* no target class: no NKD term */
-        double inv_t = 1 / (double)T, pt_k = exp(tb[k] - kd_log_sum_exp(tb, n, 1, -1)), log_ps_k = xb[k] - lse_s;
-        double lse_sT = kd_log_sum_exp(xb, n, inv_t, k), lse_tT = kd_log_sum_exp(tb, n, inv_t, k), non = 0;
-        for (int i = 0; i < n; ++i) {
-            double gi = pt_k * (exp(xb[i] - lse_s) - (i == k));
-            if (i != k) {
-                double log_rs = xb[i] * inv_t - lse_sT, rt = exp(tb[i] * inv_t - lse_tT);
-                non += rt * log_rs;
-                gi += gamma * (double)T * (exp(log_rs) - rt);
-            }
-            g[i] -= (float)(a * gi);
-        }
-        pt[1] = a * -pt_k * log_ps_k;
-        pt[2] = a * -gamma * (double)T * T * non;
+        kd_image(xb, tb, yb, n, nkd, T, alpha, gamma, grad + b * n, part + b * KD_PARTS);
     }
 };
 

@@ -47,16 +47,16 @@
 #include <string.h>
 
 #include "distill.h"
+#include "distill_rows.h"
 #include "errors.h"
 
 enum { METHOD_KD, METHOD_NKD };
-enum { PART_CE, PART_KD, PART_NKD_TARGET = 1, PART_NKD_NONTARGET };
 
 typedef struct {
     distill_pair pair;
     int method, classes;
     float T, alpha, gamma;
-    float part[3];              /* named losses per image of the last forward */
+    float part[KD_PARTS];       /* named losses per image of the last forward */
 } kd_state;
 
 static int is_softmax(const layer *l) { return !strcmp(l->ops->name, "softmax"); }
@@ -119,61 +119,6 @@ static int kd_setup(layer *l, network *net)
     return 0;
 }
 
-/* log sum_i exp(x_i / T) over the n values, leaving out index `skip` (-1: none); stable. */
-static double log_sum_exp(const float *x, int n, double inv_t, int skip)
-{
-    double m = -INFINITY, sum = 0;
-    for (int i = 0; i < n; ++i)
-        if (i != skip && x[i] * inv_t > m) m = x[i] * inv_t;
-    for (int i = 0; i < n; ++i)
-        if (i != skip) sum += exp(x[i] * inv_t - m);
-    return m + log(sum);
-}
-
-/* One image: adds its loss parts to part[] and writes the negative gradient
- * w.r.t. the student's logits into g. t == NULL (distillation off): the plain
- * cross-entropy with weight 1, as the [softmax] that [kd] replaces. */
-static void image_loss(const kd_state *s, const float *x, const float *t, const float *y, float *g, double *part)
-{
-    int n = s->classes, k = -1;
-    double a = t ? s->alpha : 0, T = s->T, inv_t = 1 / T, Y = 0, ce = 0;
-    double lse_s = log_sum_exp(x, n, 1, -1);
-    if (y) {
-        for (int i = 0; i < n; ++i) {
-            Y += y[i];
-            if (y[i] != 0) ce -= y[i] * (x[i] - lse_s);
-            if (y[i] > 0 && (k < 0 || y[i] > y[k])) k = i;
-        }
-    }
-    for (int i = 0; i < n; ++i) g[i] = (float)((1 - a) * (y ? y[i] - Y * exp(x[i] - lse_s) : 0));
-    part[PART_CE] += (1 - a) * ce;
-    if (!t) return;
-    if (s->method == METHOD_KD) {
-        double lse_sT = log_sum_exp(x, n, inv_t, -1), lse_tT = log_sum_exp(t, n, inv_t, -1), kl = 0;
-        for (int i = 0; i < n; ++i) {
-            double log_qs = x[i] * inv_t - lse_sT, log_qt = t[i] * inv_t - lse_tT, qt = exp(log_qt);
-            kl += qt * (log_qt - log_qs);
-            g[i] += (float)(a * T * (qt - exp(log_qs)));
-        }
-        part[PART_KD] += a * T * T * kl;
-        return;
-    }
-    if (k < 0) return;   /* no target class: no NKD term */
-    double pt_k = exp(t[k] - log_sum_exp(t, n, 1, -1)), log_ps_k = x[k] - lse_s;
-    double lse_sT = log_sum_exp(x, n, inv_t, k), lse_tT = log_sum_exp(t, n, inv_t, k), non = 0;
-    for (int i = 0; i < n; ++i) {
-        double gi = pt_k * (exp(x[i] - lse_s) - (i == k));
-        if (i != k) {
-            double log_rs = x[i] * inv_t - lse_sT, rt = exp(t[i] * inv_t - lse_tT);
-            non += rt * log_rs;
-            gi += s->gamma * T * (exp(log_rs) - rt);
-        }
-        g[i] -= (float)(a * gi);
-    }
-    part[PART_NKD_TARGET] += a * -pt_k * log_ps_k;
-    part[PART_NKD_NONTARGET] += a * -s->gamma * T * T * non;
-}
-
 static void kd_forward(layer *l, network *net)
 {
     kd_state *s = l->priv;
@@ -182,20 +127,23 @@ static void kd_forward(layer *l, network *net)
     for (int b = 0; b < l->batch; ++b) {
         const float *xb = x + (size_t)b * n;
         float *out = l->output + (size_t)b * n;
-        double lse = log_sum_exp(xb, n, 1, -1);
+        double lse = kd_log_sum_exp(xb, n, 1, -1);
         for (int i = 0; i < n; ++i) out[i] = (float)exp(xb[i] - lse);
     }
     memset(s->part, 0, sizeof s->part);
     if (!net->train) return;
     const float *sm = distill_student_map(&s->pair, net);
     const float *tm = distill_active(net) ? distill_teacher_map(&s->pair) : NULL;   /* NULL: CE only */
-    double part[3] = {0, 0, 0};
+    double part[KD_PARTS] = {0, 0, 0};
     for (int b = 0; b < l->batch; ++b) {
         const float *y = net->truth ? net->truth + (size_t)b * net->truths : NULL;
-        image_loss(s, sm + (size_t)b * n, tm ? tm + (size_t)b * n : NULL, y, s->pair.grad + (size_t)b * n, part);
+        double image[KD_PARTS];
+        kd_image(sm + (size_t)b * n, tm ? tm + (size_t)b * n : NULL, y, n, s->method == METHOD_NKD, s->T, s->alpha,
+                 s->gamma, s->pair.grad + (size_t)b * n, image);
+        for (int i = 0; i < KD_PARTS; ++i) part[i] += image[i];
     }
     l->cost = (float)(part[0] + part[1] + part[2]);
-    for (int i = 0; i < 3; ++i) s->part[i] = (float)(part[i] / l->batch);
+    for (int i = 0; i < KD_PARTS; ++i) s->part[i] = (float)(part[i] / l->batch);
 }
 
 static void kd_backward(layer *l, network *net)
