@@ -100,37 +100,49 @@ struct avgpool_backward_body {
     DN_HD void operator()(long i) const { in_delta[i] += delta[i / plane] / plane; }
 };
 
-/* Nearest-neighbour upsampling by `stride`, times `scale`: one output value. */
-struct upsample_forward_body {
+/* Nearest-neighbour upsampling by `stride`, times `scale`: planes of w x h
+ * values to planes of (w*stride) x (h*stride). */
+struct upsample_map {
     int w, h, stride;
     float scale;
-    const float *in;
-    float *out;
-    DN_HD void operator()(long i) const
+    /* The input value that output value o (of all planes) repeats. */
+    DN_HD long source_of(long o) const
     {
         int ow = w * stride, oh = h * stride;
-        long plane = i / ((long)ow * oh);
-        int x = (int)(i % ow), y = (int)(i / ow % oh);
-        out[i] = scale * in[plane * w * h + (y / stride) * w + x / stride];
+        long plane = o / ((long)ow * oh);
+        int x = (int)(o % ow), y = (int)(o / ow % oh);
+        return plane * w * h + (long)(y / stride) * w + x / stride;
     }
+    /* The first output value of input value i's stride x stride block. */
+    DN_HD long block_of(long i) const
+    {
+        long plane = i / ((long)w * h);
+        int x = (int)(i % w), y = (int)(i / w % h);
+        return (plane * h * stride + (long)y * stride) * w * stride + (long)x * stride;
+    }
+};
+
+/* One output value. */
+struct upsample_forward_body {
+    upsample_map m;
+    const float *in;
+    float *out;
+    DN_HD void operator()(long i) const { out[i] = m.scale * in[m.source_of(i)]; }
 };
 
 /* One input value: in_delta += scale * the deltas of its stride x stride block,
  * row by row as the CPU adds them. */
 struct upsample_backward_body {
-    int w, h, stride;
-    float scale;
+    upsample_map m;
     const float *delta;
     float *in_delta;
     DN_HD void operator()(long i) const
     {
-        int ow = w * stride, oh = h * stride;
-        long plane = i / ((long)w * h);
-        int x = (int)(i % w), y = (int)(i / w % h);
-        const float *d = delta + plane * ow * oh;
+        const float *d = delta + m.block_of(i);
+        int ow = m.w * m.stride;
         float acc = in_delta[i];
-        for (int dy = 0; dy < stride; ++dy)
-            for (int dx = 0; dx < stride; ++dx) acc += scale * d[(y * stride + dy) * ow + x * stride + dx];
+        for (int dy = 0; dy < m.stride; ++dy)
+            for (int dx = 0; dx < m.stride; ++dx) acc += m.scale * d[dy * ow + dx];
         in_delta[i] = acc;
     }
 };

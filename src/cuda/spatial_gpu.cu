@@ -30,13 +30,13 @@ void upsample_forward_gpu(gpu_ctx *g, int planes, int w, int h, int stride, floa
                           float *out)
 {
     long n = (long)planes * w * h * stride * stride;
-    gpu_for_each(g, n, upsample_forward_body{w, h, stride, scale, in, out});
+    gpu_for_each(g, n, upsample_forward_body{{w, h, stride, scale}, in, out});
 }
 
 void upsample_backward_gpu(gpu_ctx *g, int planes, int w, int h, int stride, float scale, const float *delta,
                            float *in_delta)
 {
-    gpu_for_each(g, (long)planes * w * h, upsample_backward_body{w, h, stride, scale, delta, in_delta});
+    gpu_for_each(g, (long)planes * w * h, upsample_backward_body{{w, h, stride, scale}, delta, in_delta});
 }
 
 void shortcut_forward_gpu(gpu_ctx *g, int batch, int w, int h, int c, int w1, int h1, int c1, activation a,

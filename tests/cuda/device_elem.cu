@@ -56,8 +56,8 @@ TEST(gpu_maxpool_and_upsample_equal_their_bodies_on_the_cpu)
 
     std::vector<float> up(n_in * 9), up_delta = random_vector(n_in * 9, -1, 1, 6), back = x;
     device_vector dup(g, up), dupd(g, up_delta), dback(g, back);
-    host_for_each(n_in * 9, upsample_forward_body{51, 7, 3, 0.5f, x.data(), up.data()});
-    host_for_each(n_in, upsample_backward_body{51, 7, 3, 0.5f, up_delta.data(), back.data()});
+    host_for_each(n_in * 9, upsample_forward_body{{51, 7, 3, 0.5f}, x.data(), up.data()});
+    host_for_each(n_in, upsample_backward_body{{51, 7, 3, 0.5f}, up_delta.data(), back.data()});
     upsample_forward_gpu(g, planes, 51, 7, 3, 0.5f, dx.p, dup.p);
     upsample_backward_gpu(g, planes, 51, 7, 3, 0.5f, dupd.p, dback.p);
     check_close(dup.pull(), up, 0, "upsample forward");

@@ -119,12 +119,12 @@ static void check_upsample(int w, int h, int c, int stride, float scale)
     int planes = 3 * c;
     std::vector<float> x = random_vector((size_t)3 * l->inputs, -1, 1, 12), out((size_t)3 * l->outputs);
     run_forward(net, 0, x.data());
-    host_for_each((long)out.size(), upsample_forward_body{w, h, stride, scale, x.data(), out.data()});
+    host_for_each((long)out.size(), upsample_forward_body{{w, h, stride, scale}, x.data(), out.data()});
     check_close(out, output_of(l), 0, "upsample forward");
     std::vector<float> delta = random_vector(out.size(), -1, 1, 13), want = random_vector(x.size(), -1, 1, 14);
     std::vector<float> got = want;
     run_backward(net, 0, x.data(), delta, want.data());
-    host_for_each((long)planes * w * h, upsample_backward_body{w, h, stride, scale, delta.data(), got.data()});
+    host_for_each((long)planes * w * h, upsample_backward_body{{w, h, stride, scale}, delta.data(), got.data()});
     check_close(got, want, 0, "upsample backward");
     free_network(net);
 }
