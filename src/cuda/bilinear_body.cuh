@@ -16,10 +16,10 @@ struct bilinear_body {
     int h, w, oh, ow;
     DN_HD void operator()(long i) const
     {
-        long p = i / ((long)oh * ow);
-        int y = (int)(i / ow % oh), x = (int)(i % ow);
-        bilinear_tap ty = bilinear_source_tap(y, h, oh), tx = bilinear_source_tap(x, w, ow);
-        const float *r0 = in + p * h * w + (long)ty.lo * w, *r1 = in + p * h * w + (long)ty.hi * w;
+        const float *plane = in + i / ((long)oh * ow) * h * w;
+        bilinear_tap ty = bilinear_source_tap((int)(i / ow % oh), h, oh);
+        bilinear_tap tx = bilinear_source_tap((int)(i % ow), w, ow);
+        const float *r0 = plane + (long)ty.lo * w, *r1 = plane + (long)ty.hi * w;
         float top = r0[tx.lo] + tx.w_hi * (r0[tx.hi] - r0[tx.lo]);
         float bottom = r1[tx.lo] + tx.w_hi * (r1[tx.hi] - r1[tx.lo]);
         out[i] = top + ty.w_hi * (bottom - top);
