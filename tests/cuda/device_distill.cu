@@ -12,17 +12,13 @@ static double *doubles(const device_vector &v) { return (double *)v.p; }
 static void check_cwd_gpu(int batch, int w, int h, int c, float tau, int spatial)
 {
     gpu_ctx *g = test_gpu();
-    char section[128];
-    snprintf(section, sizeof section, "[cwd]\ntau=%g\nloss_weight=2.5\nnorm=%s", tau,
-             spatial ? "spatial" : "channel");
     distill_case d;
-    if (!g || run_distill_case(&d, batch, w, h, c, section, 3, 0, 5)) return;
+    if (!g || run_cwd_case(&d, batch, w, h, c, tau, spatial)) return;
     long rows = (long)batch * (spatial ? d.hw : c);
     device_vector s(g, d.s), t(g, d.t), grad(g, std::vector<float>(d.s.size())), work(g, std::vector<float>(2 * rows)),
         cost(g, std::vector<float>(1));
     cwd_gpu(g, s.p, t.p, grad.p, batch, c, d.hw, spatial, tau, 2.5f, doubles(work), cost.p);
-    check_close(grad.pull(), d.grad, 1e-5, "cwd gradient");
-    check_close(cost.pull(), std::vector<float>{d.cost}, 1e-5, "cwd cost");
+    check_distill_case(d, grad.pull(), cost.pull(), 1e-5, "cwd");
     CHECK_MSG(gpu_sync(g) == 0, "%s", dn_last_error());
     free_network(d.net);
 }
@@ -47,8 +43,7 @@ TEST(gpu_fd_equals_the_cpu_layer_for_mse_and_smooth_l1)
         device_vector s(g, d.s), t(g, d.t), grad(g, std::vector<float>(d.s.size())),
             work(g, std::vector<float>(2 * rows)), cost(g, std::vector<float>(1));
         fd_gpu(g, s.p, t.p, grad.p, 3, 3, d.hw, k, 0.3f, 1.5f, doubles(work), cost.p);
-        check_close(grad.pull(), d.grad, 1e-5, "fd gradient");
-        check_close(cost.pull(), std::vector<float>{d.cost}, 1e-5, "fd cost");
+        check_distill_case(d, grad.pull(), cost.pull(), 1e-5, "fd");
         free_network(d.net);
     }
     CHECK_MSG(!g || gpu_sync(g) == 0, "%s", dn_last_error());

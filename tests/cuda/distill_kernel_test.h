@@ -75,4 +75,26 @@ static inline int run_distill_case(distill_case *d, int batch, int w, int h, int
     return 0;
 }
 
+/* Runs the [cwd] case of the kernel tests (loss_weight 2.5, norm channel, or
+ * spatial with `spatial`) on a random batch scaled by 3. */
+static inline int run_cwd_case(distill_case *d, int batch, int w, int h, int c, float tau, int spatial)
+{
+    char section[128];
+    snprintf(section, sizeof section, "[cwd]\ntau=%g\nloss_weight=2.5\nnorm=%s", tau,
+             spatial ? "spatial" : "channel");
+    return run_distill_case(d, batch, w, h, c, section, 3, 0, 5);
+}
+
+/* Checks a kernel's gradient and cost (one value) against the CPU layer's,
+ * within tol; what names the loss in the messages. */
+static inline void check_distill_case(const distill_case &d, const std::vector<float> &grad,
+                                      const std::vector<float> &cost, double tol, const char *what)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s gradient", what);
+    check_close(grad, d.grad, tol, name);
+    snprintf(name, sizeof name, "%s cost", what);
+    check_close(cost, std::vector<float>{d.cost}, tol, name);
+}
+
 #endif
