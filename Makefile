@@ -121,7 +121,9 @@ else
 DIST_OFF += src/core/dist_nccl.c
 endif
 
-LIB_SRC  := $(filter-out $(DIST_OFF),$(wildcard $(patsubst %,src/%/*.c,$(filter-out cli,$(SRC_DIRS)))))
+# the device run loop (src/cuda/*.c) in GPU builds, its stand-in (core/gpu_none.c) in the others
+GPU_OFF  := $(if $(filter 1,$(GPU)),src/core/gpu_none.c,$(wildcard src/cuda/*.c))
+LIB_SRC  := $(filter-out $(DIST_OFF) $(GPU_OFF),$(wildcard $(patsubst %,src/%/*.c,$(filter-out cli,$(SRC_DIRS)))))
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o) $(CPP_SRC:%.cpp=$(BUILD)/%.o)

@@ -56,6 +56,12 @@ void free_network(network *net);
 
 /* Forward in inference mode on net->batch images; returns the last layer's output. */
 float *network_predict(network *net, float *input);
+/* Moves the network onto GPU `device` (darknet's -gpus): from then on its
+ * passes and updates run there, weights are pulled before saving and pushed
+ * after loading. -1 (error recorded) without a GPU build or device, or when a
+ * layer type has no device passes yet (naming it); the network then stays on
+ * the host, unchanged. */
+int network_use_gpu(network *net, int device);
 int network_inputs(const network *net);   /* per image: w*h*c */
 int network_outputs(const network *net);  /* per image, of the last layer */
 int network_truths(const network *net);   /* truth floats per image the loss layers read */

@@ -27,7 +27,7 @@ float *layer_add_param(layer *l, const network *net, int n, int decay)
     float *val = own(l, n);
     float *grad = net->trainable ? own(l, n) : NULL;
     if (!val || (net->trainable && !grad)) return NULL;
-    l->params[l->n_params++] = (param){val, grad, n, decay};
+    l->params[l->n_params++] = (param){.val = val, .grad = grad, .n = n, .decay = decay};
     return val;
 }
 

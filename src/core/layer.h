@@ -23,6 +23,7 @@ typedef struct {
     float *grad;
     int n;
     int decay;          /* weight decay applies (weights yes; biases, scales no) */
+    float *val_gpu, *grad_gpu;   /* their device copies on a GPU network (else NULL) */
 } param;
 
 typedef struct layer_ops layer_ops;
@@ -56,6 +57,11 @@ struct layer {
     int n_stored;
     float *owned[10];              /* allocations made by layer_add_param/_buffer */
     int n_owned;
+    /* On a GPU network (network_use_gpu) the passes run on these device twins;
+     * the host arrays above are filled by explicit pulls (network_gpu.c). */
+    float *output_gpu, *delta_gpu;
+    size_t gpu_outputs;            /* floats allocated in each of them */
+    float *stored_gpu[6];
     size_t workspace;              /* scratch floats needed from net->workspace */
     double flops;                  /* per image, forward */
     double forward_ms, backward_ms; /* wall time of the last pass, for profiles */
@@ -79,6 +85,15 @@ struct layer_ops {
     void (*init_weights)(layer *l, network *net);
     void (*forward)(layer *l, network *net);
     void (*backward)(layer *l, network *net);
+    /* The same passes on the device (GPU builds; NULL where not written yet: a
+     * network runs on a GPU only when all its layers have them). They read
+     * net->gpu_input, write l->output_gpu, add into net->gpu_input_delta, and
+     * set l->cost on the host. setup_gpu (optional) (re)allocates the device
+     * copies of the type's private state after setup; free_gpu frees them. */
+    void (*forward_gpu)(layer *l, network *net);
+    void (*backward_gpu)(layer *l, network *net);
+    int (*setup_gpu)(layer *l, network *net);
+    void (*free_gpu)(layer *l, network *net);
     /* Frees l->priv and anything it points to. */
     void (*free_priv)(layer *l);
     /* Extra darknet keys this type accepts but does not act on (NULL-terminated). */

@@ -56,7 +56,7 @@ int network_setup_layers(network *net, int first)
             net->workspace_size = l->workspace;
         }
     }
-    return 0;
+    return net->gpu ? network_gpu_setup(net) : 0;
 }
 
 static double now_ms(void)
@@ -72,6 +72,10 @@ void forward_network_to(network *net, const float *input, int last)
 {
     /* companions (teachers) see exactly this batch, before any layer reads their maps */
     if (net->train) companions_before_forward(net, input);
+    if (net->gpu) {
+        if (forward_network_gpu(net, input, last)) net->gpu_failed = 1;
+        return;
+    }
     net->input = (float *)input; /* layers never write into their input */
     net->input_delta = NULL;
     for (int i = 0; i <= last && i < net->n; ++i) {
@@ -90,6 +94,10 @@ void backward_network(network *net, const float *input) { backward_network_from(
 
 void backward_network_from(network *net, const float *input, int last)
 {
+    if (net->gpu) {
+        if (backward_network_gpu(net, last)) net->gpu_failed = 1;
+        return;
+    }
     for (int i = last < net->n ? last : net->n - 1; i >= 0; --i) {
         layer *l = &net->layers[i];
         net->input = i ? net->layers[i - 1].output : (float *)input;
@@ -119,11 +127,21 @@ static void sgd_step(param *q, float decay, float rate, float keep)
  * momentum times the update, which the next batch adds to. With replicas the
  * buffers hold the sum over all of them by now; the momentum part stays on
  * rank 0 only, so that the next step's sum counts it once. */
+void network_sgd_settings(const network *net, float *lr, float *batch, float *keep)
+{
+    *lr = lr_at(&net->lr, net->iteration);
+    *batch = (float)net->batch * net->subdivisions * net->replicas;
+    *keep = net->rank ? 0 : net->momentum;
+}
+
 void update_network(network *net)
 {
-    float lr = lr_at(&net->lr, net->iteration);
-    float batch = (float)net->batch * net->subdivisions * net->replicas;
-    float keep = net->rank ? 0 : net->momentum;
+    if (net->gpu) {
+        if (update_network_gpu(net)) net->gpu_failed = 1;
+        return;
+    }
+    float lr, batch, keep;
+    network_sgd_settings(net, &lr, &batch, &keep);
     for (int i = 0; i < net->n; ++i) {
         layer *l = &net->layers[i];
         for (int p = 0; p < l->n_params; ++p) sgd_step(&l->params[p], -net->decay * batch, lr / batch, keep);
@@ -173,6 +191,7 @@ float train_network_step(network *net, const float *input, const float *truth)
     int images = net->batch * net->subdivisions;   /* this replica's share of the step */
     net->train = 1;
     net->replica_failed = 0;
+    net->gpu_failed = 0;
     for (int i = 0; i < net->n; ++i) net->layers[i].step_loss = 0;
     for (int s = 0; s < net->subdivisions; ++s) {
         const float *x = input + s * in_chunk;
@@ -187,8 +206,10 @@ float train_network_step(network *net, const float *input, const float *truth)
     net->last_pass = 0;
     net->iteration++;
     float loss = total / images;
-    int failed = net->replica_failed || (net->replicas > 1 && data_parallel_finish_step(net, &loss));
+    int failed = net->replica_failed || net->gpu_failed ||
+                 (net->replicas > 1 && data_parallel_finish_step(net, &loss));
     if (!failed) update_network(net);
+    failed |= net->gpu_failed;
     net->train = 0;
     net->truth = NULL;
     return failed ? NAN : loss;

@@ -38,6 +38,15 @@ struct network {
     int n_companions;
     int distill_off;      /* distillation switched off (network_set_distillation): read
                              only by src/distill/, whose teachers and layers then do nothing */
+    /* On a GPU (network_use_gpu; the run loop is src/cuda/network_gpu.c): */
+    struct gpu_ctx *gpu;  /* NULL: the network runs on the host */
+    float *gpu_input;     /* set by the run loop: the layer's input on the device */
+    float *gpu_input_delta;
+    const float *gpu_truth;   /* batch*truths on the device, or NULL */
+    float *gpu_workspace; /* max over layers of l->workspace floats */
+    float *gpu_input_buf, *gpu_truth_buf;   /* where each batch's input and truth land */
+    int gpu_failed;       /* a device pass of this step failed (error recorded) */
+    size_t gpu_workspace_size, gpu_input_size, gpu_truth_size;
     /* Data-parallel training over the ranks of a job (data_parallel.c): */
     int replicas;         /* processes training this network together (1: alone) */
     int rank;             /* this process's place among them */
@@ -65,6 +74,9 @@ void forward_network_to(network *net, const float *input, int last);
 void backward_network_from(network *net, const float *input, int last);
 /* Applies accumulated gradients (one optimiser step). */
 void update_network(network *net);
+/* darknet's SGD step sizes (see update_network): lr of this iteration, the
+ * images the gradients sum over, and the momentum kept (0 on ranks but 0). */
+void network_sgd_settings(const network *net, float *lr, float *batch, float *keep);
 /* How far batch-norm rolling statistics move per training forward: a running
  * average over the first updates of a fresh run (so early inference is not
  * skewed by the initial 0/1), then 0.1 per pass (PyTorch's; darknet's 0.01
@@ -88,6 +100,18 @@ int data_parallel_finish_step(network *net, float *loss);
 /* h mixed with the values of every weights-file tensor and `seen`, to compare replicas. */
 uint64_t network_values_hash(const network *net, uint64_t h);
 void data_parallel_free(network *net);
+
+/* The device run loop (src/cuda/network_gpu.c; core/gpu_none.c in CPU builds,
+ * where each says the build has no GPU). 0 or -1 (error recorded). */
+/* (Re)allocates every device buffer for the current batch and input size. */
+int network_gpu_setup(network *net);
+void network_gpu_free(network *net);
+int forward_network_gpu(network *net, const float *input, int last);
+int backward_network_gpu(network *net, int last);
+int update_network_gpu(network *net);
+/* Copies every stored tensor device -> host (before saving) / host -> device (after loading). */
+int network_gpu_pull_weights(const network *net);
+int network_gpu_push_weights(network *net);
 
 /* Builds a network; trainable=0 makes an inference-only one (no deltas, no
  * gradient buffers), as a frozen teacher needs. */

@@ -202,6 +202,7 @@ void free_network(network *net)
 {
     if (!net) return;
     data_parallel_free(net);
+    if (net->gpu) network_gpu_free(net);
     for (int i = 0; i < net->n; ++i) free_layer(&net->layers[i]);
     free(net->layers);
     companions_free(net);

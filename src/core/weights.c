@@ -111,7 +111,7 @@ int load_weights_held(network *net, const char *path, int n_layers, int *held_ou
     *held_out = held;
     net->seen = seen;
     net->iteration = (int)(seen / ((uint64_t)net->batch * net->subdivisions));
-    return 0;
+    return net->gpu ? network_gpu_push_weights(net) : 0;
 short_header:
     fclose(fp);
     return dn_error("weights file %s: %zu bytes is too short for the %zu-byte header", path, size,
@@ -143,6 +143,7 @@ static int write_all(FILE *fp, const network *net, int n_layers)
 int save_weights_upto(const network *net, const char *path, int n_layers)
 {
     atomic_file a;
+    if (net->gpu && network_gpu_pull_weights(net)) return -1;
     if (atomic_file_open(&a, path)) return -1;
     if (write_all(a.fp, net, clamp_layers(net, n_layers))) {
         int err = errno;
@@ -163,10 +164,11 @@ int copy_weights(network *dst, const network *src)
         for (int t = 0; same && t < a->n_stored; ++t) same = a->stored_n[t] == b->stored_n[t];
     }
     if (!same) return dn_error("copy_weights: %s and %s store different tensors", src->cfg_path, dst->cfg_path);
+    if (src->gpu && network_gpu_pull_weights(src)) return -1;
     for (int i = 0; i < src->n; ++i)
         for (int t = 0; t < src->layers[i].n_stored; ++t)
             memcpy(dst->layers[i].stored[t], src->layers[i].stored[t], sizeof(float) * src->layers[i].stored_n[t]);
     dst->seen = src->seen;
     dst->iteration = src->iteration;
-    return 0;
+    return dst->gpu ? network_gpu_push_weights(dst) : 0;
 }

@@ -82,4 +82,29 @@ struct bn_input_grad_body {
     }
 };
 
+/* add_bias: x[b][ch][i] += bias[ch], one element each. */
+struct add_bias_body {
+    float *x;
+    const float *bias;
+    int channels, spatial;
+    DN_HD void operator()(long i) const { x[i] += bias[i / spatial % channels]; }
+};
+
+/* backward_bias: one thread per channel, summing each image's plane as the
+ * CPU does (a float per plane, added in image order). */
+struct backward_bias_body {
+    float *bias_grad;
+    const float *delta;
+    int batch, channels, spatial;
+    DN_HD void operator()(long ch) const
+    {
+        for (int b = 0; b < batch; ++b) {
+            const float *p = delta + ((long)b * channels + ch) * spatial;
+            float s = 0;
+            for (int i = 0; i < spatial; ++i) s += p[i];
+            bias_grad[ch] += s;
+        }
+    }
+};
+
 #endif

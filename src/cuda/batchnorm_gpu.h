@@ -20,6 +20,10 @@ void bn_forward_gpu(gpu_ctx *g, const bn_tensors *t, float *x, int train, float 
 void bn_backward_gpu(gpu_ctx *g, const bn_tensors *t, float *delta, int train, float *scale_grad,
                      float *bias_grad);
 
+/* add_bias / backward_bias of ops/batchnorm.h (the layers without batch norm). */
+void add_bias_gpu(gpu_ctx *g, float *x, const float *bias, int batch, int channels, int spatial);
+void backward_bias_gpu(gpu_ctx *g, float *bias_grad, const float *delta, int batch, int channels, int spatial);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,10 @@
 #include "gemm.h"
 #include "network.h"
 #include "output_stage.h"
+#ifdef DN_GPU
+#include "gemm_gpu.h"
+#include "gpu.h"
+#endif
 
 typedef struct {
     int n_out, n_in, batch_normalize;
@@ -20,6 +24,9 @@ typedef struct {
     float *weights, *biases, *weight_grad, *bias_grad, *scale_grad;
     bn_tensors bn;
     float *pre_act;     /* batch*outputs before the activation, when its gradient needs it */
+#ifdef DN_GPU
+    gpu_buffer x_norm_gpu, mean_gpu, var_gpu, sums_gpu, pre_act_gpu;  /* device twins */
+#endif
 } connected_state;
 
 static int alloc_params(layer *l, connected_state *s, network *net)
@@ -140,6 +147,69 @@ static void connected_free(layer *l)
     free(s);
 }
 
+#ifdef DN_GPU
+/* ---- the same passes on the device ---- */
+enum { BIASES, WEIGHTS, SCALES };                /* params, in alloc_params' order */
+enum { ROLLING_MEAN = 3, ROLLING_VAR = 4 };      /* stored tensors */
+
+/* Device twins of the host buffers connected_setup sized. */
+static int connected_gpu_setup(layer *l, network *net)
+{
+    connected_state *s = l->priv;
+    gpu_ctx *g = net->gpu;
+    size_t n = (size_t)l->batch * s->n_out, bn = s->batch_normalize ? (size_t)s->n_out : 0;
+    return gpu_buffer_resize(g, &s->x_norm_gpu, s->bn.x_norm ? n : 0) ||
+           gpu_buffer_resize(g, &s->mean_gpu, bn) || gpu_buffer_resize(g, &s->var_gpu, bn) ||
+           gpu_buffer_resize(g, &s->sums_gpu, s->bn.sums ? 2 * (2 * bn + 1) : 0) ||
+           gpu_buffer_resize(g, &s->pre_act_gpu, s->pre_act ? n : 0);
+}
+
+static void connected_gpu_free(layer *l, network *net)
+{
+    connected_state *s = l->priv;
+    gpu_buffer *b[] = {&s->x_norm_gpu, &s->mean_gpu, &s->var_gpu, &s->sums_gpu, &s->pre_act_gpu};
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; ++i) gpu_buffer_free(net->gpu, b[i]);
+}
+
+/* connected_stage with the device twins; bn receives the device bn tensors. */
+static output_stage connected_stage_gpu(const layer *l, connected_state *s, bn_tensors *bn)
+{
+    const param *p = l->params;
+    if (s->batch_normalize)
+        *bn = (bn_tensors){l->batch, s->n_out, 1, p[SCALES].val_gpu, p[BIASES].val_gpu, l->stored_gpu[ROLLING_MEAN],
+                           l->stored_gpu[ROLLING_VAR], s->mean_gpu.p, s->var_gpu.p, s->x_norm_gpu.p,
+                           (double *)s->sums_gpu.p};
+    return (output_stage){s->batch_normalize ? bn : NULL, p[BIASES].val_gpu, p[BIASES].grad_gpu,
+                          s->batch_normalize ? p[SCALES].grad_gpu : NULL, s->pre_act_gpu.p, s->act};
+}
+
+static void connected_gpu_forward(layer *l, network *net)
+{
+    connected_state *s = l->priv;
+    if (gemm_gpu(net->gpu, 0, 1, l->batch, s->n_out, s->n_in, 1, net->gpu_input, s->n_in,
+                 l->params[WEIGHTS].val_gpu, s->n_in, 0, l->output_gpu, s->n_out))
+        net->gpu_failed = 1;
+    bn_tensors bn;
+    output_stage stage = connected_stage_gpu(l, s, &bn);
+    output_stage_forward_gpu(&stage, l->output_gpu, l->batch, s->n_out, 1, net);
+}
+
+static void connected_gpu_backward(layer *l, network *net)
+{
+    connected_state *s = l->priv;
+    if (!l->delta_gpu) return;
+    bn_tensors bn;
+    output_stage stage = connected_stage_gpu(l, s, &bn);
+    output_stage_backward_gpu(&stage, l->output_gpu, l->delta_gpu, l->batch, s->n_out, 1, net);
+    const param *w = &l->params[WEIGHTS];
+    if (gemm_gpu(net->gpu, 1, 0, s->n_out, s->n_in, l->batch, 1, l->delta_gpu, s->n_out, net->gpu_input, s->n_in,
+                 1, w->grad_gpu, s->n_in) ||
+        (net->gpu_input_delta && gemm_gpu(net->gpu, 0, 0, l->batch, s->n_in, s->n_out, 1, l->delta_gpu, s->n_out,
+                                          w->val_gpu, s->n_in, 1, net->gpu_input_delta, s->n_in)))
+        net->gpu_failed = 1;
+}
+#endif
+
 const layer_ops connected_ops = {
     .name = "connected",
     .alias = "conn",
@@ -149,4 +219,10 @@ const layer_ops connected_ops = {
     .forward = connected_forward,
     .backward = connected_backward,
     .free_priv = connected_free,
+#ifdef DN_GPU
+    .forward_gpu = connected_gpu_forward,
+    .backward_gpu = connected_gpu_backward,
+    .setup_gpu = connected_gpu_setup,
+    .free_gpu = connected_gpu_free,
+#endif
 };

@@ -25,4 +25,13 @@ void output_stage_forward(const output_stage *o, float *x, int batch, int channe
 void output_stage_backward(const output_stage *o, const float *out, float *delta, int batch, int channels,
                            int spatial, network *net);
 
+#ifdef DN_GPU
+/* The same on the device: an output_stage whose pointers (bn tensors, biases,
+ * gradients, pre_act) are device buffers; training uses the batch statistics
+ * when bn->x_norm is set, as on the host. One process (no sync_bn yet). */
+void output_stage_forward_gpu(const output_stage *o, float *x, int batch, int channels, int spatial, network *net);
+void output_stage_backward_gpu(const output_stage *o, const float *out, float *delta, int batch, int channels,
+                               int spatial, network *net);
+#endif
+
 #endif

@@ -16,12 +16,20 @@
 #include "errors.h"
 #include "network.h"
 #include "softmax_math.h"
+#ifdef DN_GPU
+#include "gpu.h"
+#include "softmax_gpu.h"
+#endif
 
 typedef struct {
     int groups;
     float temperature;
     float *loss_delta;   /* batch*inputs: negative CE gradient w.r.t. the logits */
     int has_loss;        /* loss_delta holds the last training forward's gradient */
+#ifdef DN_GPU
+    gpu_buffer loss_delta_gpu, cost_gpu;   /* device twins; cost_gpu: one float per image */
+    float *cost_host;                       /* batch floats: cost_gpu pulled */
+#endif
 } softmax_state;
 
 static int softmax_parse(layer *l, cfg_section *sec, network *net)
@@ -98,8 +106,61 @@ static void softmax_free(layer *l)
     softmax_state *s = l->priv;
     if (!s) return;
     free(s->loss_delta);
+#ifdef DN_GPU
+    free(s->cost_host);
+#endif
     free(s);
 }
+
+#ifdef DN_GPU
+/* ---- the same passes on the device ---- */
+static int softmax_gpu_setup(layer *l, network *net)
+{
+    softmax_state *s = l->priv;
+    size_t n = s->loss_delta ? (size_t)l->batch * l->inputs : 0;
+    if (gpu_buffer_resize(net->gpu, &s->loss_delta_gpu, n) || gpu_buffer_resize(net->gpu, &s->cost_gpu, l->batch))
+        return -1;
+    float *c = dn_realloc(s->cost_host, l->batch, sizeof(float));
+    if (!c) return -1;
+    s->cost_host = c;
+    return 0;
+}
+
+static void softmax_gpu_free(layer *l, network *net)
+{
+    softmax_state *s = l->priv;
+    gpu_buffer_free(net->gpu, &s->loss_delta_gpu);
+    gpu_buffer_free(net->gpu, &s->cost_gpu);
+}
+
+static void softmax_gpu_forward(layer *l, network *net)
+{
+    softmax_state *s = l->priv;
+    int n = l->inputs / s->groups;
+    softmax_forward_gpu(net->gpu, (long)l->batch * s->groups, n, s->temperature, net->gpu_input, l->output_gpu);
+    s->has_loss = 0;
+    if (!net->gpu_truth || l->index != net->n - 1) return;
+    s->has_loss = net->train && s->loss_delta_gpu.p;
+    softmax_loss_gpu(net->gpu, l->batch, l->inputs, s->temperature, net->gpu_truth, l->output_gpu,
+                     s->has_loss ? s->loss_delta_gpu.p : NULL, s->cost_gpu.p);
+    /* the cost on the host, summed per image in double as the host pass does */
+    if (gpu_pull(net->gpu, s->cost_host, s->cost_gpu.p, l->batch)) {
+        net->gpu_failed = 1;
+        return;
+    }
+    double cost = 0;
+    for (int b = 0; b < l->batch; ++b) cost += s->cost_host[b];
+    l->cost = (float)cost;
+}
+
+static void softmax_gpu_backward(layer *l, network *net)
+{
+    softmax_state *s = l->priv;
+    if (!l->delta_gpu || !net->gpu_input_delta) return;
+    softmax_backward_gpu(net->gpu, (long)l->batch * s->groups, l->inputs / s->groups, s->temperature, l->output_gpu,
+                         l->delta_gpu, s->has_loss ? s->loss_delta_gpu.p : NULL, net->gpu_input_delta);
+}
+#endif
 
 const layer_ops softmax_ops = {
     .name = "softmax",
@@ -109,4 +170,10 @@ const layer_ops softmax_ops = {
     .forward = softmax_forward,
     .backward = softmax_backward,
     .free_priv = softmax_free,
+#ifdef DN_GPU
+    .forward_gpu = softmax_gpu_forward,
+    .backward_gpu = softmax_gpu_backward,
+    .setup_gpu = softmax_gpu_setup,
+    .free_gpu = softmax_gpu_free,
+#endif
 };

@@ -61,3 +61,17 @@ TEST(batch_norm_backward_bodies_equal_the_cpu_in_training_and_inference_on_odd_s
             check_close(gb, want_gb, 0, "bias gradient");
         }
 }
+
+TEST(bias_bodies_equal_add_bias_and_backward_bias_on_odd_planes)
+{
+    const int batch = 3, channels = 5, spatial = 143;
+    const size_t n = (size_t)batch * channels * spatial;
+    std::vector<float> x = random_vector(n, -1, 1, 7), bias = random_vector(channels, -1, 1, 8), want = x;
+    host_for_each((long)n, add_bias_body{x.data(), bias.data(), channels, spatial});
+    add_bias(want.data(), bias.data(), batch, channels, spatial);
+    check_close(x, want, 0, "add_bias");
+    std::vector<float> grad = random_vector(channels, -1, 1, 9), grad_want = grad;
+    host_for_each(channels, backward_bias_body{grad.data(), x.data(), batch, channels, spatial});
+    backward_bias(grad_want.data(), x.data(), batch, channels, spatial);
+    check_close(grad, grad_want, 0, "backward_bias");
+}

@@ -1,7 +1,9 @@
-/* gpu.h: the device, seen from C (GPU=1 builds): a context per network (its
- * device, stream and cuBLAS handle, and the memory it holds), device buffers
- * and the explicit copies between host and device. Errors are recorded with
- * dn_error and returned as -1 / NULL, like everywhere else. */
+/* gpu.h: the device, seen from C: a context per network (its device, stream
+ * and cuBLAS handle, and the memory it holds), device buffers and the explicit
+ * copies between host and device. Core declares it; src/cuda/gpu.cu defines it
+ * in GPU=1 builds, src/cuda/gpu_emu.cu on the emulated device (GPU_EMU=1) and
+ * core/gpu_none.c in CPU builds, where there is no device to use. Errors are
+ * recorded with dn_error and returned as -1 / NULL, like everywhere else. */
 #ifndef DN_GPU_H
 #define DN_GPU_H
 
@@ -31,6 +33,16 @@ int gpu_pull(gpu_ctx *g, float *host, const float *dev, size_t n);
 int gpu_sync(gpu_ctx *g);
 /* The most device memory g held at once, in bytes. */
 size_t gpu_peak_bytes(const gpu_ctx *g);
+
+/* A device buffer that knows its size: a layer's private device state. */
+typedef struct {
+    float *p;
+    size_t n;
+} gpu_buffer;
+/* Makes b hold n zeroed floats (reallocating only when n changed; n = 0
+ * frees it). 0 or -1. */
+int gpu_buffer_resize(gpu_ctx *g, gpu_buffer *b, size_t n);
+void gpu_buffer_free(gpu_ctx *g, gpu_buffer *b);
 
 #ifdef __cplusplus
 }
