@@ -62,6 +62,16 @@ float *network_predict(network *net, float *input);
  * layer type has no device passes yet (naming it); the network then stays on
  * the host, unchanged. */
 int network_use_gpu(network *net, int device);
+/* The GPU that networks loaded from now on (load_network*) move to; -1 (the
+ * default) keeps them on the host. darknet's -gpus / -nogpu set it. */
+void dn_set_gpu(int device);
+int dn_get_gpu(void);
+/* GPUs this build can use (0 in CPU builds or without a device). */
+int dn_gpu_count(void);
+/* The GPU a network runs on (-1: the host) and the most device memory it has
+ * held, in bytes. */
+int network_gpu(const network *net);
+size_t network_gpu_peak_bytes(const network *net);
 int network_inputs(const network *net);   /* per image: w*h*c */
 int network_outputs(const network *net);  /* per image, of the last layer */
 int network_truths(const network *net);   /* truth floats per image the loss layers read */

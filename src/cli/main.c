@@ -1,6 +1,7 @@
 /* main.c: the `darknet` command: dispatches to a command family. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -66,6 +67,36 @@ static int run_command(int argc, char **argv)
     return 2;
 }
 
+/* darknet's device flags, for every command: -gpus N picks GPU N, -nogpu
+ * keeps networks on the CPU; a GPU build uses GPU 0 when there is one. They
+ * are taken out of argv so that commands never see them. 0, or -1 on a bad value. */
+static int take_device_flags(int *argc, char **argv)
+{
+    int device = dn_gpu_count() > 0 ? 0 : -1, out = 1;
+    for (int i = 1; i < *argc; ++i) {
+        if (!strcmp(argv[i], "-nogpu")) {
+            device = -2;
+            continue;
+        }
+        if (strcmp(argv[i], "-gpus") || i + 1 >= *argc) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        char *end;
+        long d = strtol(argv[++i], &end, 10);
+        if (*end || d < 0 || d > 64) {
+            fprintf(stderr, "darknet: -gpus %s: one GPU index per process (several GPUs: mpirun, one rank each)\n",
+                    argv[i]);
+            return -1;
+        }
+        if (device != -2) device = (int)d;
+    }
+    *argc = out;
+    argv[out] = NULL;
+    dn_set_gpu(device < 0 ? -1 : device);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     /* a file-size limit then fails the write (EFBIG, reported like a full
@@ -73,5 +104,6 @@ int main(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN);
     /* under mpirun: one rank of the job; alone: a job of one */
     if (ranks_begin(&argc, &argv)) return 1;
+    if (take_device_flags(&argc, argv)) return ranks_end(2);
     return ranks_end(ranks_run_here(argc, argv) ? run_command(argc, argv) : 0);
 }

@@ -258,6 +258,7 @@ int train_session_run(train_session *t, loader *L, int truth_floats, int backup_
     printf("training %s on %s from iteration %d to %d, %d images per iteration", t->cfg, t->data->train,
            network_iteration(t->net), t->max_iter, images * ranks);
     if (ranks > 1) printf(" (%d on each of %d ranks)", images, ranks);
+    if (network_gpu(t->net) >= 0) printf(", on GPU %d", network_gpu(t->net));
     printf("\n");
     progress p;
     progress_start(&p, t->net);
@@ -267,10 +268,14 @@ int train_session_run(train_session *t, loader *L, int truth_floats, int backup_
     /* the ranks stop together: at the same step, whichever got the signal */
     int stop = GO_ON, leave = dist_any(interrupted != 0);
     loss_watch watch = {0};
+    int first = network_iteration(t->net);
     while (stop == GO_ON && network_iteration(t->net) < t->max_iter && !leave) {
         stop = train_one(t, L, x, truth, &p, &watch);
         int it = network_iteration(t->net);
         if (stop != GO_ON) break;
+        if (it == first + 1 && network_gpu(t->net) >= 0)
+            printf("GPU %d: a training step holds at most %.1f MiB of device memory\n", network_gpu(t->net),
+                   network_gpu_peak_bytes(t->net) / 1048576.0);
         if ((it % backup_every == 0 || it == t->max_iter) && save_backups(t, it, backup_every))
             stop = STOP_REPLICAS_DIFFER;
         if (stop == GO_ON && t->on_iteration) t->on_iteration(t, it, t->ctx);

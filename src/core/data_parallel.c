@@ -102,6 +102,9 @@ int network_set_data_parallel(network *net)
     if (ranks == 1 || net->replicas > 1) return 0;
     if (!net->trainable)
         return dn_error("%s was built for inference only: nothing to train in parallel", net->cfg_path);
+    if (net->gpu)
+        return dn_error("training on GPUs over several processes is not written yet: run one process, or "
+                        "add -nogpu");
     if (check_same_model(net) || split_batch(net, ranks)) return -1;
     net->buffer_floats = buffer_floats(net);
     size_t scratch = 1 + (size_t)net->n + MAX_STEP_LOSSES;

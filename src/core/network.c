@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "companion.h"
+#include "gpu.h"
 #include "dist.h"
 #include "errors.h"
 #include "grad_sync.h"
@@ -297,3 +298,7 @@ double network_flops(const network *net)
     for (int i = 0; i < net->n; ++i) f += net->layers[i].flops;
     return f;
 }
+
+int dn_gpu_count(void) { return gpu_count(); }
+int network_gpu(const network *net) { return net->gpu ? net->gpu_device : -1; }
+size_t network_gpu_peak_bytes(const network *net) { return net->gpu ? gpu_peak_bytes(net->gpu) : 0; }

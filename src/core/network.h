@@ -40,6 +40,7 @@ struct network {
                              only by src/distill/, whose teachers and layers then do nothing */
     /* On a GPU (network_use_gpu; the run loop is src/cuda/network_gpu.c): */
     struct gpu_ctx *gpu;  /* NULL: the network runs on the host */
+    int gpu_device;       /* which GPU, when gpu is set */
     float *gpu_input;     /* set by the run loop: the layer's input on the device */
     float *gpu_input_delta;
     const float *gpu_truth;   /* batch*truths on the device, or NULL */

@@ -157,6 +157,11 @@ network *parse_network_cfg(const char *cfg_path)
     return parse_network_cfg_mode(cfg_path, 1, DN_DEFAULT_SEED);
 }
 
+/* The process's choice (darknet's gpu_index): set once by the command line. */
+static int load_device = -1;
+void dn_set_gpu(int device) { load_device = device; }
+int dn_get_gpu(void) { return load_device; }
+
 static network *load_mode(const char *cfg, const char *weights, int clear, int trainable,
                           uint64_t seed)
 {
@@ -170,6 +175,10 @@ static network *load_mode(const char *cfg, const char *weights, int clear, int t
     }
     init_layers(net, held);
     if (clear) network_reset_schedule(net);
+    if (load_device >= 0 && network_use_gpu(net, load_device)) {
+        free_network(net);
+        return NULL;
+    }
     return net;
 }
 

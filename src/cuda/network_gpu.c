@@ -118,7 +118,8 @@ static int check_device_passes(const network *net)
         const layer *l = &net->layers[i];
         int needs_backward = net->trainable && l->ops->backward;
         if (!l->ops->forward_gpu || (needs_backward && !l->ops->backward_gpu))
-            return dn_error("%s:%d: layer %d [%s] cannot run on a GPU yet (its device passes are not written)",
+            return dn_error("%s:%d: layer %d [%s] cannot run on a GPU yet (its device passes are not written; "
+                            "-nogpu runs the network on the CPU)",
                             net->cfg_path, l->cfg_line, i, l->ops->name);
     }
     return 0;
@@ -128,6 +129,7 @@ int network_use_gpu(network *net, int device)
 {
     if (net->gpu) return 0;
     if (check_device_passes(net) || !(net->gpu = gpu_ctx_create(device))) return -1;
+    net->gpu_device = device;
     for (int i = 0; i < net->n; ++i)
         if (attach_stored(net, &net->layers[i])) goto fail;
     if (network_gpu_setup(net) || gpu_sync(net->gpu)) goto fail;
