@@ -3,8 +3,8 @@
 torchvision RetinaNet R18-FPN student (P3-P7, 80 classes) with a frozen R50-FPN
 teacher run under no_grad in eval mode on the same images, KL of the
 per-channel spatial softmax (tau 1, weight 10 per level) on the five FPN
-outputs added to the detection loss; 320x320, batch 2, CPU, 2 threads, timed
-like `darknet benchmark`. Also times the teacher's FPN forward alone and its
+outputs added to the detection loss; 320x320, batch 2, CPU, 2 threads (or
+--size, --batch, --device cuda), timed like `darknet benchmark`. Also times the teacher's FPN forward alone and its
 plain inference (batch 2). Prints:
 torch distill_ms=D student_ms=S teacher_fpn_ms=F teacher_infer_ms=I"""
 import argparse
@@ -20,14 +20,17 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--size", type=int, default=320)
 parser.add_argument("--iters", type=int, default=3)
 parser.add_argument("--threads", type=int, default=2)
+parser.add_argument("--batch", type=int, default=2)
+parser.add_argument("--device", default="cpu")
 args = parser.parse_args()
+dev = torch.device(args.device)
 torch.set_num_threads(args.threads)
 
 
 def retinanet(depth):
     backbone = resnet_fpn_backbone(backbone_name="resnet%d" % depth, weights=None, trainable_layers=5,
                                    returned_layers=[2, 3, 4], extra_blocks=LastLevelP6P7(256, 256))
-    return RetinaNet(backbone, num_classes=80, min_size=args.size, max_size=args.size)
+    return RetinaNet(backbone, num_classes=80, min_size=args.size, max_size=args.size).to(dev)
 
 
 def cwd_loss(student_maps, teacher_maps, tau=1.0, weight=10.0):
@@ -48,9 +51,9 @@ student.train()
 captured = {}
 student.backbone.register_forward_hook(lambda m, i, out: captured.__setitem__("fpn", list(out.values())))
 opt = torch.optim.SGD(student.parameters(), lr=0.01, momentum=0.9, weight_decay=0.0001)
-xt = [torch.rand(3, args.size, args.size) for _ in range(2)]
-targets = [{"boxes": torch.tensor([[30.0, 40.0, 150.0, 200.0], [100.0, 100.0, 160.0, 140.0]]),
-            "labels": torch.tensor([1, 5])} for _ in range(2)]
+xt = [torch.rand(3, args.size, args.size, device=dev) for _ in range(args.batch)]
+targets = [{"boxes": torch.tensor([[30.0, 40.0, 150.0, 200.0], [100.0, 100.0, 160.0, 140.0]], device=dev),
+            "labels": torch.tensor([1, 5], device=dev)} for _ in range(args.batch)]
 batch = student.transform(xt)[0].tensors   # the normalised images both networks see
 
 
@@ -69,10 +72,10 @@ def step(distill):
     opt.step()
 
 
-distill_ms = mean_ms(lambda: step(True), args.iters)
-student_ms = mean_ms(lambda: step(False), args.iters)
-teacher_fpn_ms = mean_ms(teacher_fpn, args.iters)
+distill_ms = mean_ms(lambda: step(True), args.iters, dev)
+student_ms = mean_ms(lambda: step(False), args.iters, dev)
+teacher_fpn_ms = mean_ms(teacher_fpn, args.iters, dev)
 with torch.no_grad():
-    teacher_infer_ms = mean_ms(lambda: teacher(xt), args.iters)
+    teacher_infer_ms = mean_ms(lambda: teacher(xt), args.iters, dev)
 print(f"torch distill_ms={distill_ms:.3f} student_ms={student_ms:.3f} "
       f"teacher_fpn_ms={teacher_fpn_ms:.3f} teacher_infer_ms={teacher_infer_ms:.3f}")
