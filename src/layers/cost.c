@@ -8,20 +8,25 @@
  * Unlike darknet, the reported cost is the one the gradient belongs to: darknet
  * reports sum d^2 for sse (and 2x our smooth L1), with gradient t - x, and does
  * not scale the reported cost. The loss is computed only when net->truth is set. */
-#include <math.h>
 #include <stdlib.h>
 
 #include "blas.h"
+#include "cost_math.h"
 #include "errors.h"
 #include "network.h"
-
-#define COST_MASK_VALUE (-1234.0f)
-
-typedef enum { COST_SSE, COST_SMOOTH, COST_L1, COST_MASKED } cost_type;
+#ifdef DN_GPU
+#include "blas_gpu.h"
+#include "cost_gpu.h"
+#include "gpu.h"
+#endif
 
 typedef struct {
     cost_type type;
     float scale;
+#ifdef DN_GPU
+    gpu_buffer cost_gpu;   /* one float per image: its unscaled loss */
+    float *cost_host;      /* batch floats: cost_gpu pulled */
+#endif
 } cost_state;
 
 /* darknet writes "L1"; "seg" and "wgan" are not supported */
@@ -54,34 +59,6 @@ static int cost_setup(layer *l, network *net)
     return 0;
 }
 
-/* Loss of one value and its negative gradient (before scaling). */
-static double cost_value(cost_type type, float x, float t, float *neg_grad)
-{
-    float d = x - t;
-    switch (type) {
-    case COST_MASKED:
-        if (t == COST_MASK_VALUE) {
-            *neg_grad = 0;
-            return 0;
-        }
-        /* fall through */
-    case COST_SSE:
-        *neg_grad = -d;
-        return 0.5 * d * d;
-    case COST_SMOOTH:
-        if (fabsf(d) < 1) {
-            *neg_grad = -d;
-            return 0.5 * d * d;
-        }
-        *neg_grad = d > 0 ? -1.0f : 1.0f;
-        return fabsf(d) - 0.5;
-    case COST_L1:
-        *neg_grad = d > 0 ? -1.0f : (d < 0 ? 1.0f : 0.0f);
-        return fabsf(d);
-    }
-    return 0;
-}
-
 static void cost_forward(layer *l, network *net)
 {
     cost_state *s = l->priv;
@@ -105,7 +82,57 @@ static void cost_backward(layer *l, network *net)
     if (l->delta && net->input_delta) axpy((size_t)l->batch * l->inputs, 1, l->delta, net->input_delta);
 }
 
-static void cost_free(layer *l) { free(l->priv); }
+static void cost_free(layer *l)
+{
+    cost_state *s = l->priv;
+    if (!s) return;
+#ifdef DN_GPU
+    free(s->cost_host);
+#endif
+    free(s);
+}
+
+#ifdef DN_GPU
+/* ---- the same passes on the device ---- */
+static int cost_gpu_setup(layer *l, network *net)
+{
+    cost_state *s = l->priv;
+    if (gpu_buffer_resize(net->gpu, &s->cost_gpu, l->batch)) return -1;
+    float *c = dn_realloc(s->cost_host, l->batch, sizeof(float));
+    if (!c) return -1;
+    s->cost_host = c;
+    return 0;
+}
+
+static void cost_gpu_free(layer *l, network *net)
+{
+    cost_state *s = l->priv;
+    gpu_buffer_free(net->gpu, &s->cost_gpu);
+}
+
+static void cost_gpu_forward(layer *l, network *net)
+{
+    cost_state *s = l->priv;
+    copy_gpu(net->gpu, net->gpu_input, l->output_gpu, (size_t)l->batch * l->inputs);
+    if (!net->gpu_truth) return;
+    cost_gpu(net->gpu, l->batch, l->inputs, s->type, s->scale, net->gpu_input, net->gpu_truth,
+             net->train ? l->delta_gpu : NULL, s->cost_gpu.p);
+    /* the cost on the host (a scalar per image), summed in double as the host pass does */
+    if (gpu_pull(net->gpu, s->cost_host, s->cost_gpu.p, l->batch)) {
+        net->gpu_failed = 1;
+        return;
+    }
+    double cost = 0;
+    for (int b = 0; b < l->batch; ++b) cost += s->cost_host[b];
+    l->cost = (float)(s->scale * cost);
+}
+
+static void cost_gpu_backward(layer *l, network *net)
+{
+    if (l->delta_gpu && net->gpu_input_delta)
+        axpy_gpu(net->gpu, (size_t)l->batch * l->inputs, 1, l->delta_gpu, net->gpu_input_delta);
+}
+#endif
 
 const layer_ops cost_ops = {
     .name = "cost",
@@ -115,4 +142,10 @@ const layer_ops cost_ops = {
     .backward = cost_backward,
     .free_priv = cost_free,
     .ignored_keys = cost_ignored,
+#ifdef DN_GPU
+    .forward_gpu = cost_gpu_forward,
+    .backward_gpu = cost_gpu_backward,
+    .setup_gpu = cost_gpu_setup,
+    .free_gpu = cost_gpu_free,
+#endif
 };

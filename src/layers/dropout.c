@@ -9,11 +9,19 @@
 #include "blas.h"
 #include "errors.h"
 #include "network.h"
+#ifdef DN_GPU
+#include "blas_gpu.h"
+#include "gpu.h"
+#include "spatial_gpu.h"
+#endif
 
 typedef struct {
     float probability;
     float *mask;      /* batch*inputs: 0 or 1/(1-p), from the last training forward */
     int masked;       /* the last forward applied the mask */
+#ifdef DN_GPU
+    gpu_buffer mask_gpu;   /* device twin of mask */
+#endif
 } dropout_state;
 
 static const char *const dropout_ignored[] = {"dropblock", "dropblock_size_rel", "dropblock_size_abs", NULL};
@@ -42,6 +50,14 @@ static int dropout_setup(layer *l, network *net)
     return 0;
 }
 
+/* Draws the mask of a training forward from the network's rng, one number
+ * per value in order, so host and device passes draw the same masks. */
+static void draw_mask(dropout_state *s, size_t n, network *net)
+{
+    float keep = 1.0f / (1.0f - s->probability);
+    for (size_t i = 0; i < n; ++i) s->mask[i] = rng_uniform(&net->rng) < s->probability ? 0.0f : keep;
+}
+
 static void dropout_forward(layer *l, network *net)
 {
     dropout_state *s = l->priv;
@@ -51,11 +67,8 @@ static void dropout_forward(layer *l, network *net)
         copy(net->input, l->output, n);
         return;
     }
-    float keep = 1.0f / (1.0f - s->probability);
-    for (size_t i = 0; i < n; ++i) {
-        s->mask[i] = rng_uniform(&net->rng) < s->probability ? 0.0f : keep;
-        l->output[i] = net->input[i] * s->mask[i];
-    }
+    draw_mask(s, n, net);
+    for (size_t i = 0; i < n; ++i) l->output[i] = net->input[i] * s->mask[i];
 }
 
 static void dropout_backward(layer *l, network *net)
@@ -78,6 +91,52 @@ static void dropout_free(layer *l)
     free(s);
 }
 
+#ifdef DN_GPU
+/* ---- the same passes on the device ---- */
+static int dropout_gpu_setup(layer *l, network *net)
+{
+    dropout_state *s = l->priv;
+    return gpu_buffer_resize(net->gpu, &s->mask_gpu, s->mask ? (size_t)l->batch * l->inputs : 0);
+}
+
+static void dropout_gpu_free(layer *l, network *net)
+{
+    dropout_state *s = l->priv;
+    gpu_buffer_free(net->gpu, &s->mask_gpu);
+}
+
+/* The mask is drawn on the host from net->rng and pushed: the same stream of
+ * numbers as the host pass, so a seeded run repeats on either. */
+static void dropout_gpu_forward(layer *l, network *net)
+{
+    dropout_state *s = l->priv;
+    size_t n = (size_t)l->batch * l->inputs;
+    s->masked = net->train && s->mask && s->probability > 0;
+    if (!s->masked) {
+        copy_gpu(net->gpu, net->gpu_input, l->output_gpu, n);
+        return;
+    }
+    draw_mask(s, n, net);
+    if (gpu_push(net->gpu, s->mask_gpu.p, s->mask, n)) {
+        net->gpu_failed = 1;
+        return;
+    }
+    dropout_forward_gpu(net->gpu, n, net->gpu_input, s->mask_gpu.p, l->output_gpu);
+}
+
+static void dropout_gpu_backward(layer *l, network *net)
+{
+    dropout_state *s = l->priv;
+    if (!l->delta_gpu || !net->gpu_input_delta) return;
+    size_t n = (size_t)l->batch * l->inputs;
+    if (!s->masked) {
+        axpy_gpu(net->gpu, n, 1, l->delta_gpu, net->gpu_input_delta);
+        return;
+    }
+    dropout_backward_gpu(net->gpu, n, s->mask_gpu.p, l->delta_gpu, net->gpu_input_delta);
+}
+#endif
+
 const layer_ops dropout_ops = {
     .name = "dropout",
     .alias = "drop",
@@ -87,4 +146,10 @@ const layer_ops dropout_ops = {
     .backward = dropout_backward,
     .free_priv = dropout_free,
     .ignored_keys = dropout_ignored,
+#ifdef DN_GPU
+    .forward_gpu = dropout_gpu_forward,
+    .backward_gpu = dropout_gpu_backward,
+    .setup_gpu = dropout_gpu_setup,
+    .free_gpu = dropout_gpu_free,
+#endif
 };

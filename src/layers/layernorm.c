@@ -5,19 +5,26 @@
  * inference (no running statistics). Key: eps (default 1e-6, as ConvNeXt).
  * gamma (init 1) and beta (init 0) are trained without weight decay.
  * Weights file (our own layer type): beta[c], then gamma[c]. */
-#include <math.h>
 #include <stdlib.h>
 
 #include "blas.h"
 #include "errors.h"
+#include "layernorm_math.h"
 #include "network.h"
 #include "threadpool.h"
+#ifdef DN_GPU
+#include "gpu.h"
+#include "layernorm_gpu.h"
+#endif
 
 typedef struct {
     float eps;
     float *gamma, *beta, *gamma_grad, *beta_grad;
     float *mean, *inv_std;   /* batch*spatial, of the last forward */
     float *x_norm;           /* batch*c*spatial, kept for backward (trainable networks) */
+#ifdef DN_GPU
+    gpu_buffer mean_gpu, inv_std_gpu, x_norm_gpu;   /* device twins */
+#endif
 } layernorm_state;
 
 static int layernorm_parse(layer *l, cfg_section *sec, network *net)
@@ -99,7 +106,7 @@ static void forward_run(const ln_job *j, int b, int p0, int p1)
             float d = x[(size_t)c * spatial + p] - mean[p];
             inv[p] += d * d;
         }
-    for (int p = p0; p < p1; ++p) inv[p] = 1.0f / sqrtf(inv[p] / C + s->eps);
+    for (int p = p0; p < p1; ++p) inv[p] = layernorm_inv_std(inv[p], C, s->eps);
     for (int c = 0; c < C; ++c)
         for (int p = p0; p < p1; ++p) {
             size_t i = (size_t)c * spatial + p;
@@ -145,7 +152,7 @@ static void backward_run(const ln_job *j, int b, int p0, int p1)
     for (int c = 0; c < C; ++c)
         for (int p = p0; p < p1; ++p) {
             size_t i = (size_t)c * spatial + p;
-            dx[i] += inv[p] * (d[i] * s->gamma[c] - sg[p] - xn[i] * sgx[p]);
+            dx[i] += layernorm_in_grad(d[i] * s->gamma[c], xn[i], inv[p], sg[p], sgx[p]);
         }
 }
 
@@ -159,14 +166,8 @@ static void param_grad_chunk(void *ctx, int c0, int c1)
     const layernorm_state *s = j->s;
     int spatial = l->w * l->h;
     for (int c = c0; c < c1; ++c) {
-        double gb = 0, gg = 0;
-        for (int b = 0; b < l->batch; ++b) {
-            size_t o = (size_t)b * l->inputs + (size_t)c * spatial;
-            for (int p = 0; p < spatial; ++p) {
-                gb += l->delta[o + p];
-                gg += (double)l->delta[o + p] * s->x_norm[o + p];
-            }
-        }
+        double gb, gg;
+        layernorm_channel_grads(l->delta, s->x_norm, l->batch, l->inputs, spatial, c, &gb, &gg);
         s->beta_grad[c] += (float)gb;
         s->gamma_grad[c] += (float)gg;
     }
@@ -192,6 +193,45 @@ static void layernorm_free(layer *l)
     free(s);
 }
 
+#ifdef DN_GPU
+/* ---- the same passes on the device ---- */
+enum { BETA, GAMMA };   /* params, in parse order */
+
+static int layernorm_gpu_setup(layer *l, network *net)
+{
+    layernorm_state *s = l->priv;
+    gpu_ctx *g = net->gpu;
+    size_t positions = (size_t)l->batch * l->w * l->h;
+    return gpu_buffer_resize(g, &s->mean_gpu, positions) || gpu_buffer_resize(g, &s->inv_std_gpu, positions) ||
+           gpu_buffer_resize(g, &s->x_norm_gpu, s->x_norm ? (size_t)l->batch * l->inputs : 0);
+}
+
+static void layernorm_gpu_free(layer *l, network *net)
+{
+    layernorm_state *s = l->priv;
+    gpu_buffer_free(net->gpu, &s->mean_gpu);
+    gpu_buffer_free(net->gpu, &s->inv_std_gpu);
+    gpu_buffer_free(net->gpu, &s->x_norm_gpu);
+}
+
+static void layernorm_gpu_forward(layer *l, network *net)
+{
+    layernorm_state *s = l->priv;
+    layernorm_forward_gpu(net->gpu, l->batch, l->c, l->w * l->h, s->eps, net->gpu_input, l->params[GAMMA].val_gpu,
+                          l->params[BETA].val_gpu, l->output_gpu, s->x_norm_gpu.p, s->mean_gpu.p,
+                          s->inv_std_gpu.p);
+}
+
+static void layernorm_gpu_backward(layer *l, network *net)
+{
+    layernorm_state *s = l->priv;
+    if (!l->delta_gpu) return;
+    layernorm_backward_gpu(net->gpu, l->batch, l->c, l->w * l->h, l->delta_gpu, s->x_norm_gpu.p,
+                           l->params[GAMMA].val_gpu, s->inv_std_gpu.p, l->params[BETA].grad_gpu,
+                           l->params[GAMMA].grad_gpu, net->gpu_input_delta);
+}
+#endif
+
 const layer_ops layernorm_ops = {
     .name = "layernorm",
     .parse = layernorm_parse,
@@ -199,4 +239,10 @@ const layer_ops layernorm_ops = {
     .forward = layernorm_forward,
     .backward = layernorm_backward,
     .free_priv = layernorm_free,
+#ifdef DN_GPU
+    .forward_gpu = layernorm_gpu_forward,
+    .backward_gpu = layernorm_gpu_backward,
+    .setup_gpu = layernorm_gpu_setup,
+    .free_gpu = layernorm_gpu_free,
+#endif
 };

@@ -10,6 +10,9 @@
 #include "blas.h"
 #include "errors.h"
 #include "network.h"
+#ifdef DN_GPU
+#include "blas_gpu.h"
+#endif
 
 typedef struct {
     float *e, *e_grad;
@@ -73,6 +76,31 @@ static void posembed_backward(layer *l, network *net)
 
 static void posembed_free(layer *l) { free(l->priv); }
 
+#ifdef DN_GPU
+/* ---- the same passes on the device, image by image as the host ---- */
+static void posembed_gpu_forward(layer *l, network *net)
+{
+    posembed_state *s = l->priv;
+    const float *e = l->params[0].val_gpu;
+    for (int b = 0; b < l->batch; ++b) {
+        float *out = l->output_gpu + (size_t)b * s->n;
+        copy_gpu(net->gpu, net->gpu_input + (size_t)b * s->n, out, (size_t)s->n);
+        axpy_gpu(net->gpu, (size_t)s->n, 1, e, out);
+    }
+}
+
+static void posembed_gpu_backward(layer *l, network *net)
+{
+    posembed_state *s = l->priv;
+    if (!l->delta_gpu) return;
+    for (int b = 0; b < l->batch; ++b) {
+        const float *d = l->delta_gpu + (size_t)b * s->n;
+        axpy_gpu(net->gpu, (size_t)s->n, 1, d, l->params[0].grad_gpu);
+        if (net->gpu_input_delta) axpy_gpu(net->gpu, (size_t)s->n, 1, d, net->gpu_input_delta + (size_t)b * s->n);
+    }
+}
+#endif
+
 const layer_ops posembed_ops = {
     .name = "posembed",
     .parse = posembed_parse,
@@ -81,4 +109,8 @@ const layer_ops posembed_ops = {
     .forward = posembed_forward,
     .backward = posembed_backward,
     .free_priv = posembed_free,
+#ifdef DN_GPU
+    .forward_gpu = posembed_gpu_forward,
+    .backward_gpu = posembed_gpu_backward,
+#endif
 };

@@ -9,6 +9,9 @@
 #include "blas.h"
 #include "errors.h"
 #include "network.h"
+#ifdef DN_GPU
+#include "spatial_gpu.h"
+#endif
 
 typedef struct {
     int n;
@@ -113,6 +116,37 @@ static void route_free(layer *l)
     free(s);
 }
 
+#ifdef DN_GPU
+/* ---- the same passes on the device ---- */
+static void route_gpu_forward(layer *l, network *net)
+{
+    const route_state *s = l->priv;
+    int offset = 0;
+    for (int i = 0; i < s->n; ++i) {
+        const layer *src = &net->layers[s->layers[i]];
+        int part = src->outputs / s->groups;
+        route_forward_gpu(net->gpu, l->batch, src->output_gpu, src->outputs, s->group_id * part, part, l->output_gpu,
+                          l->outputs, offset);
+        offset += part;
+    }
+}
+
+static void route_gpu_backward(layer *l, network *net)
+{
+    const route_state *s = l->priv;
+    if (!l->delta_gpu) return;
+    int offset = 0;
+    for (int i = 0; i < s->n; ++i) {
+        layer *src = &net->layers[s->layers[i]];
+        int part = src->outputs / s->groups;
+        if (src->delta_gpu)
+            route_backward_gpu(net->gpu, l->batch, src->delta_gpu, src->outputs, s->group_id * part, part,
+                               l->delta_gpu, l->outputs, offset);
+        offset += part;
+    }
+}
+#endif
+
 const layer_ops route_ops = {
     .name = "route",
     .parse = route_parse,
@@ -120,4 +154,8 @@ const layer_ops route_ops = {
     .forward = route_forward,
     .backward = route_backward,
     .free_priv = route_free,
+#ifdef DN_GPU
+    .forward_gpu = route_gpu_forward,
+    .backward_gpu = route_gpu_backward,
+#endif
 };

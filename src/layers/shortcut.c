@@ -13,6 +13,10 @@
 #include "blas.h"
 #include "errors.h"
 #include "network.h"
+#ifdef DN_GPU
+#include "gpu.h"
+#include "spatial_gpu.h"
+#endif
 
 typedef struct {
     int from;
@@ -21,6 +25,9 @@ typedef struct {
     /* index mapping, set in setup */
     int w1, h1, c1;
     int stride_x, stride_y, sample_x, sample_y, min_w, min_h, min_c;
+#ifdef DN_GPU
+    gpu_buffer pre_act_gpu;   /* device twin of pre_act */
+#endif
 } shortcut_state;
 
 static int accept_none(cfg_section *sec, const char *key)
@@ -140,6 +147,37 @@ static void shortcut_free(layer *l)
     free(s);
 }
 
+#ifdef DN_GPU
+/* ---- the same passes on the device ---- */
+static int shortcut_gpu_setup(layer *l, network *net)
+{
+    shortcut_state *s = l->priv;
+    return gpu_buffer_resize(net->gpu, &s->pre_act_gpu, s->pre_act ? (size_t)l->batch * l->outputs : 0);
+}
+
+static void shortcut_gpu_free(layer *l, network *net)
+{
+    shortcut_state *s = l->priv;
+    gpu_buffer_free(net->gpu, &s->pre_act_gpu);
+}
+
+static void shortcut_gpu_forward(layer *l, network *net)
+{
+    shortcut_state *s = l->priv;
+    shortcut_forward_gpu(net->gpu, l->batch, l->out_w, l->out_h, l->out_c, s->w1, s->h1, s->c1, s->act,
+                         net->gpu_input, net->layers[s->from].output_gpu, s->pre_act_gpu.p, l->output_gpu);
+}
+
+static void shortcut_gpu_backward(layer *l, network *net)
+{
+    shortcut_state *s = l->priv;
+    if (!l->delta_gpu) return;
+    shortcut_backward_gpu(net->gpu, l->batch, l->out_w, l->out_h, l->out_c, s->w1, s->h1, s->c1, s->act,
+                          s->pre_act_gpu.p, l->output_gpu, l->delta_gpu, net->gpu_input_delta,
+                          net->layers[s->from].delta_gpu);
+}
+#endif
+
 const layer_ops shortcut_ops = {
     .name = "shortcut",
     .parse = shortcut_parse,
@@ -147,4 +185,10 @@ const layer_ops shortcut_ops = {
     .forward = shortcut_forward,
     .backward = shortcut_backward,
     .free_priv = shortcut_free,
+#ifdef DN_GPU
+    .forward_gpu = shortcut_gpu_forward,
+    .backward_gpu = shortcut_gpu_backward,
+    .setup_gpu = shortcut_gpu_setup,
+    .free_gpu = shortcut_gpu_free,
+#endif
 };

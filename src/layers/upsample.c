@@ -5,6 +5,9 @@
 
 #include "errors.h"
 #include "network.h"
+#ifdef DN_GPU
+#include "spatial_gpu.h"
+#endif
 
 typedef struct {
     int stride;
@@ -63,6 +66,23 @@ static void upsample_backward(layer *l, network *net)
 
 static void upsample_free(layer *l) { free(l->priv); }
 
+#ifdef DN_GPU
+/* ---- the same passes on the device ---- */
+static void upsample_gpu_forward(layer *l, network *net)
+{
+    const upsample_state *s = l->priv;
+    upsample_forward_gpu(net->gpu, l->batch * l->c, l->w, l->h, s->stride, s->scale, net->gpu_input, l->output_gpu);
+}
+
+static void upsample_gpu_backward(layer *l, network *net)
+{
+    const upsample_state *s = l->priv;
+    if (!net->gpu_input_delta) return;
+    upsample_backward_gpu(net->gpu, l->batch * l->c, l->w, l->h, s->stride, s->scale, l->delta_gpu,
+                          net->gpu_input_delta);
+}
+#endif
+
 const layer_ops upsample_ops = {
     .name = "upsample",
     .parse = upsample_parse,
@@ -70,4 +90,8 @@ const layer_ops upsample_ops = {
     .forward = upsample_forward,
     .backward = upsample_backward,
     .free_priv = upsample_free,
+#ifdef DN_GPU
+    .forward_gpu = upsample_gpu_forward,
+    .backward_gpu = upsample_gpu_backward,
+#endif
 };

@@ -20,6 +20,10 @@
 #include "activation_math.h"
 #include "errors.h"
 #include "network.h"
+#ifdef DN_GPU
+#include "gpu.h"
+#include "yolo_gpu.h"
+#endif
 
 typedef struct {
     int classes;
@@ -153,6 +157,19 @@ static void yolo_free(layer *l)
     free(s);
 }
 
+#ifdef DN_GPU
+/* ---- the same pass on the device ---- */
+/* get_detections reads the host output, and a network may have several [yolo]
+ * heads while the run loop pulls only the last layer's output: each head pulls
+ * its own, a small copy next to the convolutions before it. */
+static void yolo_gpu_forward(layer *l, network *net)
+{
+    const yolo_state *s = l->priv;
+    yolo_forward_gpu(net->gpu, net->gpu_input, l->output_gpu, l->batch, s->n, s->classes, l->w * l->h);
+    if (gpu_pull(net->gpu, l->output, l->output_gpu, (size_t)l->batch * l->outputs)) net->gpu_failed = 1;
+}
+#endif
+
 const layer_ops yolo_ops = {
     .name = "yolo",
     .parse = yolo_parse,
@@ -162,6 +179,9 @@ const layer_ops yolo_ops = {
     .free_priv = yolo_free,
     .ignored_keys = yolo_ignored,
     .get_detections = yolo_detections,
+#ifdef DN_GPU
+    .forward_gpu = yolo_gpu_forward,
+#endif
     .cannot_train = "training a [yolo] layer is not implemented yet (only weight decay would move the weights); "
                     "train a [retina] head instead (cfg/retinanet_tiny.cfg)",
 };
