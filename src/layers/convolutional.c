@@ -323,8 +323,9 @@ static size_t conv_workspace_need(const layer *l, const conv_state *s)
 }
 
 /* Device twins of the host buffers conv_setup sized, the cuDNN plan of the
- * shape, and a private workspace when the shared one (l->workspace floats
- * at least) is smaller than what the device convolution asks for. */
+ * shape, and a private workspace when the shared one (l->workspace floats at
+ * least) is smaller than what the device convolution asks for: im2col needs
+ * exactly l->workspace, cuDNN's algorithms may want more. */
 static int conv_gpu_setup(layer *l, network *net)
 {
     conv_state *s = l->priv;
