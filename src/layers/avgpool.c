@@ -1,6 +1,10 @@
 /* [avgpool] ([avg]): global average pooling, w x h x c -> 1 x 1 x c. */
 #include "network.h"
 
+#ifdef DN_GPU
+#include "spatial_gpu.h"
+#endif
+
 static int avgpool_parse(layer *l, cfg_section *sec, network *net)
 {
     (void)l;
@@ -41,6 +45,20 @@ static void avgpool_backward(layer *l, network *net)
     }
 }
 
+#ifdef DN_GPU
+/* ---- the same passes on the device ---- */
+static void avgpool_gpu_forward(layer *l, network *net)
+{
+    avgpool_forward_gpu(net->gpu, l->batch * l->c, l->w * l->h, net->gpu_input, l->output_gpu);
+}
+
+static void avgpool_gpu_backward(layer *l, network *net)
+{
+    if (!net->gpu_input_delta) return;
+    avgpool_backward_gpu(net->gpu, l->batch * l->c, l->w * l->h, l->delta_gpu, net->gpu_input_delta);
+}
+#endif
+
 const layer_ops avgpool_ops = {
     .name = "avgpool",
     .alias = "avg",
@@ -48,4 +66,8 @@ const layer_ops avgpool_ops = {
     .setup = avgpool_setup,
     .forward = avgpool_forward,
     .backward = avgpool_backward,
+#ifdef DN_GPU
+    .forward_gpu = avgpool_gpu_forward,
+    .backward_gpu = avgpool_gpu_backward,
+#endif
 };

@@ -19,6 +19,15 @@
 #include "network.h"
 #include "output_stage.h"
 
+#ifdef DN_GPU
+#include "conv_gpu.h"
+#include "depthwise_gpu.h"
+#include "gpu.h"
+#ifdef DN_CUDNN
+#include "conv_cudnn.h"
+#endif
+#endif
+
 typedef struct {
     int filters, groups, batch_normalize, share_index;
     int size_x, size_y, stride_x, stride_y, pad_x, pad_y, dilation;
@@ -30,6 +39,13 @@ typedef struct {
     conv_geometry geo;     /* one group of one image */
     int depthwise, pointwise;
     float init_std;        /* > 0: weights drawn from N(0, init_std) (RetinaNet heads); 0: He */
+#ifdef DN_GPU
+    gpu_buffer x_norm_gpu, mean_gpu, var_gpu, sums_gpu, pre_act_gpu;  /* device twins */
+    gpu_buffer workspace_gpu;  /* only when the shared device workspace is too small for this layer */
+#ifdef DN_CUDNN
+    conv_cudnn *dnn;           /* the convolution of the current shape (none for depthwise) */
+#endif
+#endif
 } conv_state;
 
 extern const layer_ops convolutional_ops;
@@ -270,6 +286,147 @@ static void conv_free(layer *l)
     free(s);
 }
 
+#ifdef DN_GPU
+/* ---- the same passes on the device ---- */
+enum { BIASES, SCALES };                      /* params in alloc_params' order; the weights come last */
+enum { ROLLING_MEAN = 2, ROLLING_VAR = 3 };   /* stored tensors, with batch norm */
+
+/* The layer whose parameters this one uses: its share= owner, or itself. */
+static const layer *param_layer(const layer *l, const network *net)
+{
+    const conv_state *s = l->priv;
+    return s->share_index >= 0 ? &net->layers[s->share_index] : l;
+}
+
+static const param *weights_param(const layer *l, const network *net)
+{
+    const layer *o = param_layer(l, net);
+    return &o->params[o->n_params - 1];
+}
+
+static conv_shape_gpu conv_shape(const layer *l, const conv_state *s)
+{
+    return (conv_shape_gpu){s->geo, s->groups, s->filters, l->batch};
+}
+
+/* Floats of device scratch the convolution needs: none for the direct depthwise kernel. */
+static size_t conv_workspace_need(const layer *l, const conv_state *s)
+{
+    if (s->depthwise) return 0;
+#ifdef DN_CUDNN
+    (void)l;
+    return (conv_cudnn_workspace_bytes(s->dnn) + sizeof(float) - 1) / sizeof(float);
+#else
+    conv_shape_gpu shape = conv_shape(l, s);
+    return conv_workspace_gpu(&shape);
+#endif
+}
+
+/* Device twins of the host buffers conv_setup sized, the cuDNN plan of the
+ * shape, and a private workspace when the shared one (l->workspace floats at
+ * least) is smaller than what the device convolution asks for: im2col needs
+ * exactly l->workspace, cuDNN's algorithms may want more. */
+static int conv_gpu_setup(layer *l, network *net)
+{
+    conv_state *s = l->priv;
+    gpu_ctx *g = net->gpu;
+    size_t n = (size_t)l->batch * l->outputs, bn = s->batch_normalize ? (size_t)s->filters : 0;
+    if (gpu_buffer_resize(g, &s->x_norm_gpu, s->bn.x_norm ? n : 0) || gpu_buffer_resize(g, &s->mean_gpu, bn) ||
+        gpu_buffer_resize(g, &s->var_gpu, bn) ||
+        gpu_buffer_resize(g, &s->sums_gpu, s->bn.sums ? 2 * (2 * bn + 1) : 0) ||
+        gpu_buffer_resize(g, &s->pre_act_gpu, s->pre_act ? n : 0))
+        return -1;
+#ifdef DN_CUDNN
+    conv_cudnn_free(s->dnn);
+    s->dnn = NULL;
+    conv_shape_gpu shape = conv_shape(l, s);
+    if (!s->depthwise && !(s->dnn = conv_cudnn_create(g, &shape))) return -1;
+#endif
+    size_t need = conv_workspace_need(l, s);
+    return gpu_buffer_resize(g, &s->workspace_gpu, need > net->gpu_workspace_size ? need : 0);
+}
+
+static void conv_gpu_free(layer *l, network *net)
+{
+    conv_state *s = l->priv;
+    gpu_buffer *b[] = {&s->x_norm_gpu, &s->mean_gpu, &s->var_gpu, &s->sums_gpu, &s->pre_act_gpu, &s->workspace_gpu};
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; ++i) gpu_buffer_free(net->gpu, b[i]);
+#ifdef DN_CUDNN
+    conv_cudnn_free(s->dnn);
+    s->dnn = NULL;
+#endif
+}
+
+/* conv_stage with the device twins; bn receives the device bn tensors. */
+static output_stage conv_stage_gpu(const layer *l, const network *net, bn_tensors *bn)
+{
+    conv_state *s = l->priv;
+    const param *p = param_layer(l, net)->params;
+    if (s->batch_normalize)
+        *bn = (bn_tensors){l->batch, s->filters, s->geo.out_h * s->geo.out_w, p[SCALES].val_gpu, p[BIASES].val_gpu,
+                           l->stored_gpu[ROLLING_MEAN], l->stored_gpu[ROLLING_VAR], s->mean_gpu.p, s->var_gpu.p,
+                           s->x_norm_gpu.p, (double *)s->sums_gpu.p};
+    return (output_stage){s->batch_normalize ? bn : NULL, p[BIASES].val_gpu, p[BIASES].grad_gpu,
+                          s->batch_normalize ? p[SCALES].grad_gpu : NULL, s->pre_act_gpu.p, s->act};
+}
+
+/* The im2col + gemm (or cuDNN) convolution, without bias. 0 or -1. */
+static int conv_linear_forward_gpu(layer *l, network *net, const float *w)
+{
+    conv_state *s = l->priv;
+    float *ws = s->workspace_gpu.p ? s->workspace_gpu.p : net->gpu_workspace;
+#ifdef DN_CUDNN
+    return conv_cudnn_forward(s->dnn, net->gpu_input, w, l->output_gpu, ws);
+#else
+    conv_shape_gpu shape = conv_shape(l, s);
+    return conv_forward_gpu(net->gpu, &shape, net->gpu_input, w, l->output_gpu, ws);
+#endif
+}
+
+static int conv_linear_backward_gpu(layer *l, network *net, const param *w)
+{
+    conv_state *s = l->priv;
+    float *ws = s->workspace_gpu.p ? s->workspace_gpu.p : net->gpu_workspace;
+#ifdef DN_CUDNN
+    return conv_cudnn_backward(s->dnn, net->gpu_input, w->val_gpu, l->delta_gpu, w->grad_gpu, net->gpu_input_delta,
+                               ws);
+#else
+    conv_shape_gpu shape = conv_shape(l, s);
+    return conv_backward_gpu(net->gpu, &shape, net->gpu_input, w->val_gpu, l->delta_gpu, w->grad_gpu,
+                             net->gpu_input_delta, ws);
+#endif
+}
+
+static void conv_gpu_forward(layer *l, network *net)
+{
+    conv_state *s = l->priv;
+    const param *w = weights_param(l, net);
+    if (s->depthwise)
+        depthwise_forward_gpu(net->gpu, net->gpu_input, w->val_gpu, l->output_gpu, &s->geo, l->batch);
+    else if (conv_linear_forward_gpu(l, net, w->val_gpu))
+        net->gpu_failed = 1;
+    bn_tensors bn;
+    output_stage stage = conv_stage_gpu(l, net, &bn);
+    output_stage_forward_gpu(&stage, l->output_gpu, l->batch, s->filters, s->geo.out_h * s->geo.out_w, net);
+}
+
+static void conv_gpu_backward(layer *l, network *net)
+{
+    conv_state *s = l->priv;
+    if (!l->delta_gpu) return;
+    bn_tensors bn;
+    output_stage stage = conv_stage_gpu(l, net, &bn);
+    output_stage_backward_gpu(&stage, l->output_gpu, l->delta_gpu, l->batch, s->filters,
+                              s->geo.out_h * s->geo.out_w, net);
+    const param *w = weights_param(l, net);
+    if (s->depthwise)
+        depthwise_backward_gpu(net->gpu, net->gpu_input, w->val_gpu, l->delta_gpu, &s->geo, l->batch, w->grad_gpu,
+                               net->gpu_input_delta);
+    else if (conv_linear_backward_gpu(l, net, w))
+        net->gpu_failed = 1;
+}
+#endif
+
 const layer_ops convolutional_ops = {
     .name = "convolutional",
     .alias = "conv",
@@ -280,4 +437,10 @@ const layer_ops convolutional_ops = {
     .backward = conv_backward,
     .free_priv = conv_free,
     .ignored_keys = conv_ignored,
+#ifdef DN_GPU
+    .forward_gpu = conv_gpu_forward,
+    .backward_gpu = conv_gpu_backward,
+    .setup_gpu = conv_gpu_setup,
+    .free_gpu = conv_gpu_free,
+#endif
 };

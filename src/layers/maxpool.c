@@ -11,9 +11,17 @@
 #include "network.h"
 #include "threadpool.h"
 
+#ifdef DN_GPU
+#include "gpu.h"
+#include "spatial_gpu.h"
+#endif
+
 typedef struct {
     int size, stride_x, stride_y, padding;
     int *argmax;   /* batch*outputs: winning position within its input plane, -1 if none */
+#ifdef DN_GPU
+    gpu_buffer argmax_gpu;   /* the device twin: ints in float-sized slots */
+#endif
 } maxpool_state;
 
 /* out_channels only acts together with maxpool_depth, which is rejected below. */
@@ -145,6 +153,44 @@ static void maxpool_free(layer *l)
     free(s);
 }
 
+#ifdef DN_GPU
+/* ---- the same passes on the device ---- */
+_Static_assert(sizeof(int) == sizeof(float), "argmax ints are kept in a float device buffer");
+
+static int maxpool_gpu_setup(layer *l, network *net)
+{
+    maxpool_state *s = l->priv;
+    return gpu_buffer_resize(net->gpu, &s->argmax_gpu, s->argmax ? (size_t)l->batch * l->outputs : 0);
+}
+
+static void maxpool_gpu_free(layer *l, network *net)
+{
+    maxpool_state *s = l->priv;
+    gpu_buffer_free(net->gpu, &s->argmax_gpu);
+}
+
+static maxpool_shape maxpool_shape_of(const layer *l)
+{
+    const maxpool_state *s = l->priv;
+    return (maxpool_shape){l->w, l->h, l->out_w, l->out_h, s->size, s->stride_x, s->stride_y, s->padding};
+}
+
+static void maxpool_gpu_forward(layer *l, network *net)
+{
+    maxpool_state *s = l->priv;
+    maxpool_forward_gpu(net->gpu, maxpool_shape_of(l), l->batch * l->c, net->gpu_input, l->output_gpu,
+                        (int *)s->argmax_gpu.p);
+}
+
+static void maxpool_gpu_backward(layer *l, network *net)
+{
+    maxpool_state *s = l->priv;
+    if (!net->gpu_input_delta || !s->argmax_gpu.p) return;
+    maxpool_backward_gpu(net->gpu, maxpool_shape_of(l), l->batch * l->c, (const int *)s->argmax_gpu.p, l->delta_gpu,
+                         net->gpu_input_delta);
+}
+#endif
+
 const layer_ops maxpool_ops = {
     .name = "maxpool",
     .alias = "max",
@@ -154,4 +200,10 @@ const layer_ops maxpool_ops = {
     .backward = maxpool_backward,
     .free_priv = maxpool_free,
     .ignored_keys = maxpool_ignored,
+#ifdef DN_GPU
+    .forward_gpu = maxpool_gpu_forward,
+    .backward_gpu = maxpool_gpu_backward,
+    .setup_gpu = maxpool_gpu_setup,
+    .free_gpu = maxpool_gpu_free,
+#endif
 };
