@@ -39,6 +39,15 @@ int companions_resize(network *net)
     return 0;
 }
 
+int companions_use_gpu(network *net, int device)
+{
+    for (int i = 0; i < net->n_companions; ++i) {
+        const companion *c = &net->companions[i];
+        if (c->hooks->use_gpu && c->hooks->use_gpu(c->state, net, device)) return -1;
+    }
+    return 0;
+}
+
 void companions_hash(const network *net, uint64_t *cfg, uint64_t *values)
 {
     for (int i = 0; i < net->n_companions; ++i) {

@@ -17,6 +17,9 @@ typedef struct companion_hooks {
     /* After the network's batch or input size changed, before its layers'
      * setup. Returns 0 or -1 (error recorded). May be NULL. */
     int (*resize)(void *state, network *net);
+    /* After the network moved to GPU `device` (network_use_gpu), so that the
+     * companion can follow it there. Returns 0 or -1 (error recorded). May be NULL. */
+    int (*use_gpu)(void *state, network *net, int device);
     /* Mixes into the two hashes what must be the same on every data-parallel
      * replica: what the companion's cfg says and its values. May be NULL. */
     void (*hash)(const void *state, uint64_t *cfg, uint64_t *values);
@@ -38,6 +41,7 @@ void *network_companion(const network *net, const companion_hooks *hooks, int k)
 /* For core's loop: each hook over all companions, in the order added. */
 void companions_before_forward(network *net, const float *input);
 int companions_resize(network *net);
+int companions_use_gpu(network *net, int device);
 void companions_hash(const network *net, uint64_t *cfg, uint64_t *values);
 void companions_free(network *net);
 

@@ -37,6 +37,11 @@ int forward_network_gpu(network *net, const float *input, int last)
     (void)net, (void)input, (void)last;
     return no_gpu();
 }
+int forward_network_gpu_on_device(network *net, const float *input, int last)
+{
+    (void)net, (void)input, (void)last;
+    return no_gpu();
+}
 int backward_network_gpu(network *net, int last)
 {
     (void)net, (void)last;

@@ -108,6 +108,10 @@ void data_parallel_free(network *net);
 int network_gpu_setup(network *net);
 void network_gpu_free(network *net);
 int forward_network_gpu(network *net, const float *input, int last);
+/* The same, leaving every output on the device only, and waiting for the
+ * device: for a network whose maps another network (context) reads there
+ * next (a teacher's, for its student). */
+int forward_network_gpu_on_device(network *net, const float *input, int last);
 int backward_network_gpu(network *net, int last);
 int update_network_gpu(network *net);
 /* Copies every stored tensor device -> host (before saving) / host -> device (after loading). */

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "blas_gpu.h"
+#include "companion.h"
 #include "errors.h"
 #include "gpu.h"
 #include "network.h"
@@ -132,14 +133,14 @@ int network_use_gpu(network *net, int device)
     net->gpu_device = device;
     for (int i = 0; i < net->n; ++i)
         if (attach_stored(net, &net->layers[i])) goto fail;
-    if (network_gpu_setup(net) || gpu_sync(net->gpu)) goto fail;
+    if (network_gpu_setup(net) || gpu_sync(net->gpu) || companions_use_gpu(net, device)) goto fail;
     return 0;
 fail:
     network_gpu_free(net);
     return -1;
 }
 
-int forward_network_gpu(network *net, const float *input, int last)
+static int run_forward(network *net, const float *input, int last)
 {
     gpu_ctx *g = net->gpu;
     if (gpu_push(g, net->gpu_input_buf, input, (size_t)net->batch * net->inputs)) return -1;
@@ -161,10 +162,21 @@ int forward_network_gpu(network *net, const float *input, int last)
         net->gpu_input = l->output_gpu;
         net->gpu_input_delta = l->delta_gpu;
     }
+    return net->gpu_failed ? -1 : 0;
+}
+
+int forward_network_gpu_on_device(network *net, const float *input, int last)
+{
+    return run_forward(net, input, last) || gpu_sync(net->gpu) ? -1 : 0;
+}
+
+int forward_network_gpu(network *net, const float *input, int last)
+{
+    if (run_forward(net, input, last)) return -1;
     /* the last layer's output on the host, as network_predict returns it */
+    if (last >= net->n) last = net->n - 1;
     layer *out = &net->layers[last];
-    if (net->gpu_failed || gpu_pull(g, out->output, out->output_gpu, out->gpu_outputs)) return -1;
-    return 0;
+    return gpu_pull(net->gpu, out->output, out->output_gpu, out->gpu_outputs);
 }
 
 int backward_network_gpu(network *net, int last)

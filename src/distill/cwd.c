@@ -102,6 +102,32 @@ static void cwd_free(layer *l)
     free(s);
 }
 
+#ifdef DN_GPU
+/* ---- the same passes on the device ---- */
+#include "distill_gpu.h"
+
+static int cwd_gpu_setup(layer *l, network *net)
+{
+    cwd_state *s = l->priv;
+    size_t rows = (size_t)l->batch * (s->norm == NORM_CHANNEL ? s->pair.tc : s->pair.th * s->pair.tw);
+    return distill_pair_gpu_setup(&s->pair, l, net, rows, 1);
+}
+
+static void cwd_gpu_free(layer *l, network *net) { distill_pair_gpu_free(&((cwd_state *)l->priv)->pair, net); }
+
+static void cwd_gpu_forward(layer *l, network *net)
+{
+    cwd_state *s = l->priv;
+    distill_pair *p = &s->pair;
+    distill_pass_forward_gpu(l, net);
+    if (!distill_active(net)) return;
+    const float *sm = distill_student_map_gpu(p, l, net);
+    cwd_gpu(net->gpu, sm, distill_teacher_map_gpu(p), p->grad_gpu.p, l->batch, p->tc, p->th * p->tw,
+            s->norm == NORM_SPATIAL, s->tau, s->weight, (double *)p->work_gpu.p, p->cost_gpu.p);
+    distill_pull_costs(p, net, &l->cost, 1);
+}
+#endif
+
 const layer_ops cwd_ops = {
     .name = "cwd",
     .parse = cwd_parse,
@@ -111,4 +137,10 @@ const layer_ops cwd_ops = {
     .backward = distill_loss_backward,
     .free_priv = cwd_free,
     .distiller = DISTILLER_PASS_THROUGH,
+#ifdef DN_GPU
+    .forward_gpu = cwd_gpu_forward,
+    .backward_gpu = distill_loss_backward_gpu,
+    .setup_gpu = cwd_gpu_setup,
+    .free_gpu = cwd_gpu_free,
+#endif
 };

@@ -62,6 +62,7 @@ int distill_pair_parse(distill_pair *p, layer *l, cfg_section *s, network *net, 
     p->resize = p->sw != p->tw || p->sh != p->th;
     if (p->adapter) {
         /* darknet's convolution order in the weights file: biases, then weights */
+        p->ab_param = l->n_params;
         if (!(p->ab = layer_add_param(l, net, p->tc, 0))) return -1;
         p->ab_grad = l->params[l->n_params - 1].grad;
         if (!(p->aw = layer_add_param(l, net, p->tc * p->sc, 1))) return -1;
@@ -253,3 +254,115 @@ int network_distill_pairing(const network *net, int k, distill_pairing *out)
     }
     return count;
 }
+
+#ifdef DN_GPU
+/* ---- the same on the device ---- */
+#include "batchnorm_gpu.h"
+#include "bilinear_gpu.h"
+#include "blas_gpu.h"
+#include "gemm_gpu.h"
+
+int distill_pair_gpu_setup(distill_pair *p, layer *l, network *net, size_t work, size_t costs)
+{
+    gpu_ctx *g = net->gpu;
+    size_t n = (size_t)l->batch, student = n * p->tc * p->sh * p->sw, compared = n * p->tc * p->th * p->tw;
+    return gpu_buffer_resize(g, &p->grad_gpu, compared) ||
+           gpu_buffer_resize(g, &p->adapted_gpu, p->adapter ? student : 0) ||
+           gpu_buffer_resize(g, &p->resized_gpu, p->resize ? compared : 0) ||
+           gpu_buffer_resize(g, &p->grad_adapted_gpu, p->adapter && p->resize ? student : 0) ||
+           gpu_buffer_resize(g, &p->work_gpu, 2 * work) || gpu_buffer_resize(g, &p->cost_gpu, costs);
+}
+
+void distill_pair_gpu_free(distill_pair *p, network *net)
+{
+    gpu_buffer *b[] = {&p->grad_gpu, &p->adapted_gpu, &p->resized_gpu, &p->grad_adapted_gpu, &p->work_gpu,
+                       &p->cost_gpu};
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; ++i) gpu_buffer_free(net->gpu, b[i]);
+}
+
+/* The teacher ran on the same device before this step's layers (teacher.c). */
+const float *distill_teacher_map_gpu(const distill_pair *p) { return p->t->net->layers[p->teacher_layer].output_gpu; }
+
+const float *distill_student_map_gpu(distill_pair *p, const layer *l, network *net)
+{
+    const layer *st = &net->layers[p->from];
+    gpu_ctx *g = net->gpu;
+    int batch = st->batch, hw = p->sh * p->sw;
+    const float *map = st->output_gpu;
+    if (p->adapter) {
+        const param *ab = &l->params[p->ab_param], *aw = ab + 1;
+        float *out = p->adapted_gpu.p;
+        fill_gpu(g, out, p->adapted_gpu.n, 0);
+        add_bias_gpu(g, out, ab->val_gpu, batch, p->tc, hw);
+        for (int b = 0; b < batch; ++b)
+            if (gemm_gpu(g, 0, 0, p->tc, hw, p->sc, 1, aw->val_gpu, p->sc, map + (size_t)b * p->sc * hw, hw, 1,
+                         out + (size_t)b * p->tc * hw, hw))
+                net->gpu_failed = 1;
+        map = out;
+    }
+    if (p->resize) {
+        bilinear_resize_gpu(g, map, batch * p->tc, p->sh, p->sw, p->resized_gpu.p, p->th, p->tw);
+        map = p->resized_gpu.p;
+    }
+    return map;
+}
+
+/* The adapter's gradients and the student's delta from the adapted map's gradient g. */
+static void adapter_backward_gpu(distill_pair *p, const layer *l, layer *st, network *net, const float *g)
+{
+    gpu_ctx *ctx = net->gpu;
+    int batch = st->batch, hw = p->sh * p->sw;
+    const param *ab = &l->params[p->ab_param], *aw = ab + 1;
+    backward_bias_gpu(ctx, ab->grad_gpu, g, batch, p->tc, hw);
+    for (int b = 0; b < batch; ++b) {
+        const float *gb = g + (size_t)b * p->tc * hw, *x = st->output_gpu + (size_t)b * p->sc * hw;
+        if (gemm_gpu(ctx, 0, 1, p->tc, p->sc, hw, 1, gb, hw, x, hw, 1, aw->grad_gpu, p->sc) ||
+            gemm_gpu(ctx, 1, 0, p->sc, hw, p->tc, 1, aw->val_gpu, p->sc, gb, hw, 1,
+                     st->delta_gpu + (size_t)b * p->sc * hw, hw))
+            net->gpu_failed = 1;
+    }
+}
+
+void distill_student_backward_gpu(distill_pair *p, layer *l, network *net)
+{
+    layer *st = &net->layers[p->from];
+    gpu_ctx *g = net->gpu;
+    size_t n = (size_t)st->batch * p->tc * p->sh * p->sw;
+    const float *grad = p->grad_gpu.p;
+    if (!st->delta_gpu) return;
+    if (p->resize) {
+        float *target = p->adapter ? p->grad_adapted_gpu.p : st->delta_gpu;
+        if (p->adapter) fill_gpu(g, target, n, 0);
+        bilinear_resize_backward_gpu(g, grad, st->batch * p->tc, p->sh, p->sw, target, p->th, p->tw);
+        if (!p->adapter) return;
+        grad = target;
+    }
+    if (p->adapter)
+        adapter_backward_gpu(p, l, st, net, grad);
+    else
+        axpy_gpu(g, n, 1, grad, st->delta_gpu);
+}
+
+void distill_pass_forward_gpu(layer *l, network *net)
+{
+    copy_gpu(net->gpu, net->gpu_input, l->output_gpu, (size_t)l->batch * l->outputs);
+}
+
+void distill_pass_backward_gpu(layer *l, network *net)
+{
+    if (net->gpu_input_delta) axpy_gpu(net->gpu, (size_t)l->batch * l->outputs, 1, l->delta_gpu, net->gpu_input_delta);
+}
+
+void distill_loss_backward_gpu(layer *l, network *net)
+{
+    distill_pass_backward_gpu(l, net);
+    if (distill_active(net)) distill_student_backward_gpu(distill_layer_pair(l), l, net);
+}
+
+int distill_pull_costs(distill_pair *p, network *net, float *out, int n)
+{
+    if (!gpu_pull(net->gpu, out, p->cost_gpu.p, (size_t)n)) return 0;
+    net->gpu_failed = 1;
+    return -1;
+}
+#endif

@@ -14,6 +14,9 @@
 
 #include "network.h"
 #include "teacher.h"
+#ifdef DN_GPU
+#include "gpu.h"
+#endif
 
 typedef struct {
     int from;                       /* student layer index */
@@ -27,6 +30,11 @@ typedef struct {
     float *resized;                 /* batch x tc x th x tw, with resize */
     float *grad;                    /* batch x tc x th x tw: negative loss gradient w.r.t. the compared map */
     float *grad_adapted;            /* batch x tc x sh x sw, with adapter and resize */
+    int ab_param;                   /* the adapter bias's index in the layer's params (the weights follow) */
+#ifdef DN_GPU
+    gpu_buffer adapted_gpu, resized_gpu, grad_gpu, grad_adapted_gpu;   /* device twins */
+    gpu_buffer work_gpu, cost_gpu;  /* the loss kernels' scratch and their cost values */
+#endif
 } distill_pair;
 
 /* Training with distillation on: net->train and not switched off
@@ -61,5 +69,20 @@ void distill_pass_backward(layer *l, network *net);
 /* Sends p->grad back through resize and adapter into the student layer's
  * delta and the adapter's gradients. */
 void distill_student_backward(distill_pair *p, network *net);
+
+#ifdef DN_GPU
+/* The same on the device (the layer's params and device twins). setup sizes
+ * the twins, `work` doubles of loss scratch and `costs` floats of results. */
+int distill_pair_gpu_setup(distill_pair *p, layer *l, network *net, size_t work, size_t costs);
+void distill_pair_gpu_free(distill_pair *p, network *net);
+const float *distill_student_map_gpu(distill_pair *p, const layer *l, network *net);
+const float *distill_teacher_map_gpu(const distill_pair *p);
+void distill_pass_forward_gpu(layer *l, network *net);
+void distill_pass_backward_gpu(layer *l, network *net);
+void distill_student_backward_gpu(distill_pair *p, layer *l, network *net);
+void distill_loss_backward_gpu(layer *l, network *net);
+/* Pulls the n cost values of the pair's loss kernel into out (0, or -1 with net->gpu_failed set). */
+int distill_pull_costs(distill_pair *p, network *net, float *out, int n);
+#endif
 
 #endif

@@ -95,6 +95,31 @@ static void fd_free(layer *l)
     free(s);
 }
 
+#ifdef DN_GPU
+/* ---- the same passes on the device ---- */
+#include "distill_gpu.h"
+
+static int fd_gpu_setup(layer *l, network *net)
+{
+    fd_state *s = l->priv;
+    return distill_pair_gpu_setup(&s->pair, l, net, (size_t)l->batch * s->pair.tc, 1);
+}
+
+static void fd_gpu_free(layer *l, network *net) { distill_pair_gpu_free(&((fd_state *)l->priv)->pair, net); }
+
+static void fd_gpu_forward(layer *l, network *net)
+{
+    fd_state *s = l->priv;
+    distill_pair *p = &s->pair;
+    distill_pass_forward_gpu(l, net);
+    if (!distill_active(net)) return;
+    const float *sm = distill_student_map_gpu(p, l, net);
+    fd_gpu(net->gpu, sm, distill_teacher_map_gpu(p), p->grad_gpu.p, l->batch, p->tc, p->th * p->tw,
+           s->type == FD_SMOOTH_L1, s->beta, s->weight, (double *)p->work_gpu.p, p->cost_gpu.p);
+    distill_pull_costs(p, net, &l->cost, 1);
+}
+#endif
+
 const layer_ops fd_ops = {
     .name = "fd",
     .parse = fd_parse,
@@ -104,4 +129,10 @@ const layer_ops fd_ops = {
     .backward = distill_loss_backward,
     .free_priv = fd_free,
     .distiller = DISTILLER_PASS_THROUGH,
+#ifdef DN_GPU
+    .forward_gpu = fd_gpu_forward,
+    .backward_gpu = distill_loss_backward_gpu,
+    .setup_gpu = fd_gpu_setup,
+    .free_gpu = fd_gpu_free,
+#endif
 };

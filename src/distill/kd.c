@@ -184,6 +184,45 @@ static void kd_free(layer *l)
     free(s);
 }
 
+#ifdef DN_GPU
+/* ---- the same passes on the device ---- */
+#include "distill_gpu.h"
+
+static int kd_gpu_setup(layer *l, network *net)
+{
+    kd_state *s = l->priv;
+    return distill_pair_gpu_setup(&s->pair, l, net, (size_t)l->batch * KD_PARTS, 1 + KD_PARTS);
+}
+
+static void kd_gpu_free(layer *l, network *net) { distill_pair_gpu_free(&((kd_state *)l->priv)->pair, net); }
+
+static void kd_gpu_forward(layer *l, network *net)
+{
+    kd_state *s = l->priv;
+    distill_pair *p = &s->pair;
+    kd_softmax_gpu(net->gpu, net->layers[p->from].output_gpu, l->output_gpu, l->batch, s->classes);
+    memset(s->part, 0, sizeof s->part);
+    if (!net->train) return;
+    const float *sm = distill_student_map_gpu(p, l, net);
+    const float *tm = distill_active(net) ? distill_teacher_map_gpu(p) : NULL;   /* NULL: CE only */
+    kd_gpu(net->gpu, sm, tm, net->gpu_truth, net->truths, p->grad_gpu.p, l->batch, s->classes,
+           s->method == METHOD_NKD, s->T, s->alpha, s->gamma, (double *)p->work_gpu.p, p->cost_gpu.p);
+    float out[1 + KD_PARTS];
+    if (distill_pull_costs(p, net, out, 1 + KD_PARTS)) return;
+    l->cost = out[0];
+    memcpy(s->part, out + 1, sizeof s->part);
+}
+
+static void kd_gpu_backward(layer *l, network *net)
+{
+    kd_state *s = l->priv;
+    layer *st = &net->layers[s->pair.from];
+    if (st->delta_gpu && l->delta_gpu)
+        kd_softmax_backward_gpu(net->gpu, l->output_gpu, l->delta_gpu, st->delta_gpu, l->batch, s->classes);
+    if (net->train) distill_student_backward_gpu(&s->pair, l, net);
+}
+#endif
+
 const layer_ops kd_ops = {
     .name = "kd",
     .parse = kd_parse,
@@ -193,4 +232,10 @@ const layer_ops kd_ops = {
     .free_priv = kd_free,
     .named_losses = kd_named_losses,
     .distiller = DISTILLER_SOFTMAX,
+#ifdef DN_GPU
+    .forward_gpu = kd_gpu_forward,
+    .backward_gpu = kd_gpu_backward,
+    .setup_gpu = kd_gpu_setup,
+    .free_gpu = kd_gpu_free,
+#endif
 };

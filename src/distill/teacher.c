@@ -115,14 +115,22 @@ fail:
 /* The companion hooks of a teacher (companion.h). */
 
 /* One inference forward on the student's input batch; nothing when the
- * student's distillation is off (network_set_distillation). */
+ * student's distillation is off (network_set_distillation). On a GPU the
+ * teacher pushes the host batch it is given (one host -> device copy) and its
+ * maps stay on the device, where the student's distillation layers read them
+ * (forward_network_gpu_on_device waits for the teacher's stream first). */
 static void teacher_before_forward(void *state, network *student, const float *input)
 {
     teacher *t = state;
     if (student->distill_off) return;
-    t->net->train = 0;
-    forward_network_to(t->net, input, t->last_layer);
+    network *tn = t->net;
+    tn->train = 0;
     t->runs++;
+    if (!tn->gpu) {
+        forward_network_to(tn, input, t->last_layer);
+        return;
+    }
+    if (forward_network_gpu_on_device(tn, input, t->last_layer)) student->gpu_failed = 1;
 }
 
 /* Gives the teacher the student's batch size (after it changed). */
@@ -132,6 +140,13 @@ static int teacher_resize(void *state, network *student)
     if (tn->batch == student->batch) return 0;
     tn->batch = student->batch;
     return network_setup_layers(tn, 0);
+}
+
+/* The teacher runs on the student's GPU, in a context (stream) of its own. */
+static int teacher_use_gpu(void *state, network *student, int device)
+{
+    (void)student;
+    return network_use_gpu(((teacher *)state)->net, device);
 }
 
 /* Replicas must agree on the teacher's cfg and weights as on the student's. */
@@ -147,6 +162,7 @@ static void teacher_free(void *state) { free_teacher(state); }
 static const companion_hooks teacher_hooks = {
     .before_forward = teacher_before_forward,
     .resize = teacher_resize,
+    .use_gpu = teacher_use_gpu,
     .hash = teacher_hash,
     .free = teacher_free,
 };

@@ -47,6 +47,9 @@
 #include "network.h"
 #include "nms.h"
 #include "threadpool.h"
+#ifdef DN_GPU
+#include "gpu.h"
+#endif
 
 enum { MAX_LEVELS = 16, TRUTH_FLOATS = 5 };
 enum { LOSS_L1, LOSS_SMOOTH_L1, LOSS_GIOU };
@@ -74,6 +77,11 @@ typedef struct {
     /* last forward, per image */
     float focal, boxl;
     int warned;
+#ifdef DN_GPU
+    int *target;     /* batch x anchors: matched class, -1 or -2 (retina_body.cuh) */
+    float *enc;      /* batch x anchors x 4: the positives' encoded targets */
+    gpu_buffer target_gpu, enc_gpu, norm_gpu, row_loss_gpu, box_loss_gpu, out_gpu;   /* device twins */
+#endif
 } retina_state;
 
 static const char *const box_loss_names[] = {"l1", "smooth_l1", "giou", NULL};
@@ -366,19 +374,29 @@ static void focal_rows(void *ctx, int r0, int r1)
     }
 }
 
-/* Loss of image b; adds its gradients. Returns focal and box parts. */
-static void image_loss(layer *l, network *net, int b, double *focal_out, double *box_out)
+/* Matches image b's anchors to its gts (s->matches, s->gts, s->gt_cls), for
+ * the host and the device passes alike. Returns its positives, or -1 (bad
+ * thresholds, refused at parse: the image is then left out). */
+static int match_image(layer *l, network *net, int b)
 {
     retina_state *s = l->priv;
     int n_gts = read_truth(s, net, net->truth + (size_t)b * l->truths, l->index);
     int n_anchors = s->offset[s->n_levels];
-    if (match_anchors(s->anchors, n_anchors, s->gts, n_gts, &s->match, s->match_scratch, s->matches) < 0) {
-        /* bad thresholds are refused at parse; keep going without this image */
+    if (match_anchors(s->anchors, n_anchors, s->gts, n_gts, &s->match, s->match_scratch, s->matches) < 0) return -1;
+    int n_pos = 0;
+    for (int i = 0; i < n_anchors; ++i) n_pos += s->matches[i] >= 0;
+    return n_pos;
+}
+
+/* Loss of image b; adds its gradients. Returns focal and box parts. */
+static void image_loss(layer *l, network *net, int b, double *focal_out, double *box_out)
+{
+    retina_state *s = l->priv;
+    int n_anchors = s->offset[s->n_levels], n_pos = match_image(l, net, b);
+    if (n_pos < 0) {
         *focal_out = *box_out = 0;
         return;
     }
-    int n_pos = 0;
-    for (int i = 0; i < n_anchors; ++i) n_pos += s->matches[i] >= 0;
     float norm = 1.0f / (n_pos > 1 ? n_pos : 1);
     int rows = s->n_levels * s->A * s->classes;
     focal_job job = {l, net, b, norm};
@@ -478,8 +496,111 @@ static void retina_free(layer *l)
     free(s->post_scratch);
     free(s->dets);
     free(s->row_loss);
+#ifdef DN_GPU
+    free(s->target);
+    free(s->enc);
+#endif
     free(s);
 }
+
+#ifdef DN_GPU
+/* ---- the same passes on the device ---- */
+#include "blas_gpu.h"
+#include "retina_gpu.h"
+
+static int retina_gpu_setup(layer *l, network *net)
+{
+    retina_state *s = l->priv;
+    gpu_ctx *g = net->gpu;
+    if (s->box_loss == LOSS_GIOU)
+        return dn_error("[retina] (layer %d): box_loss=giou has no device pass yet: use l1 or smooth_l1 on a GPU",
+                        l->index);
+    size_t n = (size_t)l->batch * s->offset[s->n_levels], rows = (size_t)l->batch * s->n_levels * s->A * s->classes;
+    if (!(s->target = dn_realloc(s->target, n, sizeof(int))) || !(s->enc = dn_realloc(s->enc, 4 * n, sizeof(float))))
+        return -1;
+    memset(s->enc, 0, 4 * n * sizeof(float));
+    return gpu_buffer_resize(g, &s->target_gpu, n) || gpu_buffer_resize(g, &s->enc_gpu, 4 * n) ||
+           gpu_buffer_resize(g, &s->norm_gpu, l->batch) || gpu_buffer_resize(g, &s->row_loss_gpu, 2 * rows) ||
+           gpu_buffer_resize(g, &s->box_loss_gpu, 2 * n) || gpu_buffer_resize(g, &s->out_gpu, 3);
+}
+
+static void retina_gpu_free(layer *l, network *net)
+{
+    retina_state *s = l->priv;
+    gpu_buffer *b[] = {&s->target_gpu, &s->enc_gpu, &s->norm_gpu, &s->row_loss_gpu, &s->box_loss_gpu, &s->out_gpu};
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; ++i) gpu_buffer_free(net->gpu, b[i]);
+}
+
+/* Each anchor's target (class, -1, -2) and encoded box, image by image, from
+ * the host pass's matching. It runs on the host on net->truth and the anchors,
+ * never on the activations (no activation crosses to the host): sequential
+ * and cheap, and then pushed once per batch. */
+static int retina_targets_to_gpu(layer *l, network *net)
+{
+    retina_state *s = l->priv;
+    int n_anchors = s->offset[s->n_levels];
+    for (int b = 0; b < l->batch; ++b) {
+        int *t = s->target + (size_t)b * n_anchors, ok = match_image(l, net, b) >= 0;
+        float *e = s->enc + (size_t)b * n_anchors * 4;
+        for (int i = 0; i < n_anchors; ++i) {
+            int m = ok ? s->matches[i] : MATCH_IGNORE;
+            t[i] = m >= 0 ? s->gt_cls[m] : m;
+            if (m >= 0) box_encode(s->gts[m], s->anchors[i], NULL, e + (size_t)i * 4);
+        }
+    }
+    size_t n = (size_t)l->batch * n_anchors;
+    return gpu_push(net->gpu, s->target_gpu.p, (const float *)s->target, n) ||
+           gpu_push(net->gpu, s->enc_gpu.p, s->enc, 4 * n);
+}
+
+/* The loss on the device; cost and named losses pulled (three scalars). */
+static void retina_gpu_train_loss(layer *l, network *net)
+{
+    retina_state *s = l->priv;
+    retina_gpu_level lv[MAX_LEVELS];
+    for (int i = 0; i < s->n_levels; ++i) {
+        const layer *c = &net->layers[s->cls[i]], *b = &net->layers[s->box[i]];
+        lv[i] = (retina_gpu_level){c->output_gpu, b->output_gpu, c->delta_gpu, b->delta_gpu, s->lw[i] * s->lh[i],
+                                   s->offset[i]};
+    }
+    retina_gpu_loss r = {l->batch, s->n_levels, s->A, s->classes, s->offset[s->n_levels],
+                         s->box_loss == LOSS_SMOOTH_L1, s->alpha, s->gamma, s->beta, (const int *)s->target_gpu.p,
+                         s->enc_gpu.p, s->norm_gpu.p, (double *)s->row_loss_gpu.p, (double *)s->box_loss_gpu.p};
+    retina_loss_gpu(net->gpu, &r, lv, s->out_gpu.p);
+    float out[3];
+    if (gpu_pull(net->gpu, out, s->out_gpu.p, 3)) {
+        net->gpu_failed = 1;
+        return;
+    }
+    l->cost = out[0];
+    s->focal = out[1];
+    s->boxl = out[2];
+}
+
+static void retina_gpu_forward(layer *l, network *net)
+{
+    retina_state *s = l->priv;
+    fill_gpu(net->gpu, l->output_gpu, (size_t)l->batch * l->outputs, 0);
+    s->focal = s->boxl = 0;
+    l->cost = 0;
+    if (net->train && net->truth) {
+        if (retina_targets_to_gpu(l, net))
+            net->gpu_failed = 1;
+        else
+            retina_gpu_train_loss(l, net);
+        return;
+    }
+    if (net->train) return;
+    /* get_detections decodes on the host from the heads' host outputs: pull
+     * them (a device decoding kernel is a later step) */
+    for (int i = 0; i < s->n_levels; ++i) {
+        layer *c = &net->layers[s->cls[i]], *b = &net->layers[s->box[i]];
+        if (gpu_pull(net->gpu, c->output, c->output_gpu, c->gpu_outputs) ||
+            gpu_pull(net->gpu, b->output, b->output_gpu, b->gpu_outputs))
+            net->gpu_failed = 1;
+    }
+}
+#endif
 
 const layer_ops retina_ops = {
     .name = "retina",
@@ -491,4 +612,9 @@ const layer_ops retina_ops = {
     .free_priv = retina_free,
     .get_detections = retina_detections,
     .named_losses = retina_named_losses,
+#ifdef DN_GPU
+    .forward_gpu = retina_gpu_forward,
+    .setup_gpu = retina_gpu_setup,
+    .free_gpu = retina_gpu_free,
+#endif
 };
