@@ -199,14 +199,15 @@ test: deps
 	@$(MAKE) --no-print-directory darknet $(BUILD)/run_tests $(BUILD)/dump_outputs
 	@if pkg-config --exists opencv4; then $(MAKE) --no-print-directory $(BUILD)/opencv_check; fi
 	@if [ -x "$(NVCC)" ]; then $(MAKE) --no-print-directory $(BUILD)/kernel_tests && \
-		$(MAKE) --no-print-directory GPU_EMU=1 $(EMU_BUILD)/gpu_tests; fi
+		$(MAKE) --no-print-directory GPU_EMU=1 $(EMU_BUILD)/gpu_tests $(EMU_BUILD)/darknet; fi
 	@if [ "$(OPENCV)" = 1 ]; then $(MAKE) --no-print-directory $(BUILD)/video_tool; fi
 	@if [ "$(SANITIZE)" != 1 ] && command -v $(MPICC) > /dev/null; then \
 		$(MAKE) --no-print-directory MPI=1 $(MPI_BUILD)/darknet $(MPI_BUILD)/run_tests; fi
 	@if [ "$(SANITIZE)" != 1 ] && command -v $(MPICC) > /dev/null; then \
 		export DARKNET_MPI=$(MPI_BUILD)/darknet RUN_TESTS_MPI=$(MPI_BUILD)/run_tests; fi; \
 	DARKNET=$(BUILD)/darknet OPENCV_CHECK=$(BUILD)/opencv_check VIDEO_TOOL=$(BUILD)/video_tool \
-		KERNEL_TESTS=$(BUILD)/kernel_tests GPU_TESTS=$(EMU_BUILD)/gpu_tests tests/run_all.sh $(BUILD)/run_tests
+		KERNEL_TESTS=$(BUILD)/kernel_tests GPU_TESTS=$(EMU_BUILD)/gpu_tests DARKNET_GPU_EMU=$(EMU_BUILD)/darknet \
+		tests/run_all.sh $(BUILD)/run_tests
 
 demo: deps darknet
 	@scripts/demo_detect.sh

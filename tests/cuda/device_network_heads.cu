@@ -37,18 +37,6 @@ static std::vector<float> boxes(network *net, unsigned seed)
     return t;
 }
 
-/* Every layer of net, and of its teachers, has its device passes (those of
- * [convolutional] and [route] come with another change). */
-static int runs_on_device(const network *net)
-{
-    for (int i = 0; i < net->n; ++i)
-        if (!net->layers[i].ops->forward_gpu) return 0;
-    teacher *t;
-    for (int k = 0; (t = network_teacher(net, k)) != NULL; ++k)
-        if (!runs_on_device(t->net)) return 0;
-    return 1;
-}
-
 static void check_named_losses(network *cpu, network *gpu, double tol)
 {
     layer *c = &cpu->layers[cpu->n - 1], *g = &gpu->layers[gpu->n - 1];
@@ -82,12 +70,6 @@ static void check_head_on_gpu(const char *cfg, truth_maker truth, int first_host
 {
     network *cpu = build_net(cfg), *gpu = build_net(cfg);
     if (!cpu || !gpu || !test_gpu()) return;
-    if (!runs_on_device(gpu)) {
-        fprintf(stderr, "  (skipped: a layer has no device passes in this build yet)\n");
-        free_network(cpu);
-        free_network(gpu);
-        return;
-    }
     CHECK_MSG(network_use_gpu(gpu, 0) == 0, "network_use_gpu: %s", dn_last_error());
     if (!gpu->gpu) return;
     int b = cpu->batch * cpu->subdivisions;
@@ -143,8 +125,7 @@ TEST(gpu_retina_with_giou_says_it_has_no_device_pass)
     free_network(net);
 }
 
-/* Runs after the [convolutional] and [route] device passes are merged (skipped
- * until then): two conv levels of 4x4 and 2x2, as the retina kernel tests. */
+/* Two conv levels of 4x4 and 2x2, as the retina kernel tests. */
 TEST(gpu_retina_on_conv_levels_trains_as_on_the_cpu)
 {
     check_head_on_gpu("[net]\nbatch=3\nwidth=16\nheight=16\nchannels=2\nlearning_rate=0.05\n"
