@@ -259,4 +259,4 @@ clean:
 	rm -rf build build-sanitize build-opencv build-sanitize-opencv build-fuzz darknet \
 		build-mpi build-sanitize-mpi build-opencv-mpi build-sanitize-opencv-mpi build-gpu* build-*-gpu*
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(KERNEL_TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/tests/opencv/dump_outputs.d $(KERNEL_TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
