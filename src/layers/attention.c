@@ -24,7 +24,6 @@
  * (dy + wh - 1)(2ww - 1) + dx + ww - 1 with (dy, dx) = query - key position.
  * Initial weights as PyTorch's nn.Linear (uniform, +-1/sqrt(C)), biases 0, the
  * table N(0, 0.02^2) truncated at 2 sd (Swin). No dropout or drop-path. */
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +35,8 @@
 #include "network.h"
 #include "threadpool.h"
 #ifdef DN_GPU
+#include <limits.h>
+
 #include "attention_gpu.h"
 #include "batchnorm_gpu.h"
 #include "gemm_gpu.h"
@@ -310,9 +311,10 @@ static void attention_free(layer *l)
 enum { BQKV, WQKV, BO, WO, TABLE };   /* params, in alloc_params' order */
 
 /* The device layout (its ints in float-sized slots), filled on the host and pushed. */
-static int push_layout(gpu_ctx *g, attention_state *s)
+static int push_layout(const layer *l, gpu_ctx *g, attention_state *s)
 {
-    if (s->t.pairs > INT_MAX) return dn_error("[attention]: %zu score pairs in one window set", s->t.pairs);
+    if (s->t.pairs > INT_MAX) return dn_error("[attention] layer %d: %zu score pairs per image and head, more than the device layout indexes",
+                        l->index, s->t.pairs);
     size_t n = attn_layout_flat_size(&s->t);
     int *ints = dn_calloc(n, sizeof(int));
     int rc = !ints || gpu_buffer_resize(g, &s->layout_ints, n) ? -1 : 0;
@@ -333,7 +335,7 @@ static int attention_gpu_setup(layer *l, network *net)
     size_t cols = (size_t)s->C * s->ld;
     return gpu_buffer_resize(g, &s->x_gpu, cols) || gpu_buffer_resize(g, &s->qkv_gpu, 3 * cols) ||
            gpu_buffer_resize(g, &s->o_gpu, cols) ||
-           gpu_buffer_resize(g, &s->att_gpu, (size_t)l->batch * s->heads * s->t.pairs) || push_layout(g, s);
+           gpu_buffer_resize(g, &s->att_gpu, (size_t)l->batch * s->heads * s->t.pairs) || push_layout(l, g, s);
 }
 
 static void attention_gpu_free(layer *l, network *net)
