@@ -50,12 +50,12 @@ struct layer {
     float step_loss;               /* loss per image over the last training step */
     int truths;                    /* truth floats per image this layer reads (0: none) */
     int classes;                   /* detection layers: the classes they predict (else 0) */
-    param params[4];               /* owned trainable tensors */
+    param params[6];               /* owned trainable tensors, each one of the stored ones */
     int n_params;
     float *stored[6];              /* tensors of the weights file, in its order */
     int stored_n[6];
     int n_stored;
-    float *owned[10];              /* allocations made by layer_add_param/_buffer */
+    float *owned[12];              /* allocations made by layer_add_param/_buffer */
     int n_owned;
     /* On a GPU network (network_use_gpu) the passes run on these device twins;
      * the host arrays above are filled by explicit pulls (network_gpu.c). */

@@ -2,7 +2,6 @@
  * gemms (scores, weighted sum and their gradients), and the window layout. */
 #include "attention.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +27,7 @@ static int layout_alloc(attn_layout *t)
     t->perm = malloc(sizeof(int) * t->n);
     t->ry = malloc(sizeof(int) * t->n);
     t->rx = malloc(sizeof(int) * t->n);
-    t->group = malloc((size_t)t->n);
+    t->group = malloc(sizeof(int) * t->n);
     return t->start && t->count && t->pair_off && t->perm && t->ry && t->rx && t->group ? 0 : -1;
 }
 
@@ -42,7 +41,7 @@ static int fill_window(attn_layout *t, int wy, int wx, int shift, int token)
             t->perm[token] = ((y + shift) % t->h) * t->w + (x + shift) % t->w;
             t->ry[token] = y - wy * t->wh;
             t->rx[token] = x - wx * t->ww;
-            t->group[token] = (unsigned char)(shift ? (y >= t->h - shift) * 2 + (x >= t->w - shift) : 0);
+            t->group[token] = shift ? (y >= t->h - shift) * 2 + (x >= t->w - shift) : 0;
         }
     return token;
 }
@@ -75,35 +74,15 @@ int attn_layout_build(attn_layout *t, int h, int w, int window, int shift)
 
 int attn_bias_entries(const attn_layout *t) { return (2 * t->wh - 1) * (2 * t->ww - 1); }
 
-static int rel_index(const attn_layout *t, int ti, int tj)
-{
-    return (t->ry[ti] - t->ry[tj] + t->wh - 1) * (2 * t->ww - 1) + (t->rx[ti] - t->rx[tj] + t->ww - 1);
-}
-
-/* Row i of the scores: bias and mask added, then softmax in place. */
-static void softmax_row(const attn_head *a, int s0, int n, int i, float *row)
-{
-    const attn_layout *t = a->t;
-    float max = -INFINITY;
-    for (int j = 0; j < n; ++j) {
-        if (t->group[s0 + i] != t->group[s0 + j]) {
-            row[j] = -INFINITY;
-            continue;
-        }
-        if (a->bias) row[j] += a->bias[rel_index(t, s0 + i, s0 + j)];
-        if (row[j] > max) max = row[j];
-    }
-    float sum = 0;
-    for (int j = 0; j < n; ++j) sum += row[j] = expf(row[j] - max);   /* masked: exp(-inf) = 0 */
-    for (int j = 0; j < n; ++j) row[j] /= sum;
-}
+attn_geom attn_geom_of(const attn_layout *t) { return (attn_geom){t->ry, t->rx, t->group, t->wh, t->ww}; }
 
 void attn_window_forward(const attn_head *a, int win, const float *q, const float *k, const float *v, int ld,
                          float *p, float *o)
 {
     int s0 = a->t->start[win], n = a->t->count[win];
     gemm(1, 0, n, n, a->dim, a->scale, q + s0, ld, k + s0, ld, 0, p, n);
-    for (int i = 0; i < n; ++i) softmax_row(a, s0, n, i, p + (size_t)i * n);
+    attn_geom g = attn_geom_of(a->t);
+    for (int i = 0; i < n; ++i) attn_softmax_row(&g, a->bias, s0, n, i, p + (size_t)i * n);
     gemm(0, 1, a->dim, n, n, 1, v + s0, ld, p, n, 0, o + s0, ld);
 }
 
@@ -112,12 +91,7 @@ void attn_window_backward(const attn_head *a, int win, const float *q, const flo
 {
     int s0 = a->t->start[win], n = a->t->count[win];
     gemm(1, 0, n, n, a->dim, 1, do_ + s0, ld, v + s0, ld, 0, ds, n);   /* d P */
-    for (int i = 0; i < n; ++i) {   /* softmax backward, row by row */
-        const float *pr = p + (size_t)i * n;
-        float *dr = ds + (size_t)i * n, dot = 0;
-        for (int j = 0; j < n; ++j) dot += pr[j] * dr[j];
-        for (int j = 0; j < n; ++j) dr[j] = pr[j] * (dr[j] - dot);
-    }
+    for (int i = 0; i < n; ++i) attn_softmax_row_backward(p + (size_t)i * n, ds + (size_t)i * n, n);
     gemm(0, 0, a->dim, n, n, 1, do_ + s0, ld, p, n, 0, dv + s0, ld);
     gemm(0, 1, a->dim, n, n, a->scale, k + s0, ld, ds, n, 0, dq + s0, ld);
     gemm(0, 0, a->dim, n, n, a->scale, q + s0, ld, ds, n, 0, dk + s0, ld);
@@ -126,6 +100,23 @@ void attn_window_backward(const attn_head *a, int win, const float *q, const flo
 void attn_bias_grad(const attn_layout *t, int win, const float *ds, float *table_grad)
 {
     int s0 = t->start[win], n = t->count[win];
+    attn_geom g = attn_geom_of(t);
     for (int i = 0; i < n; ++i)
-        for (int j = 0; j < n; ++j) table_grad[rel_index(t, s0 + i, s0 + j)] += ds[(size_t)i * n + j];
+        for (int j = 0; j < n; ++j) table_grad[attn_rel_index(&g, s0 + i, s0 + j)] += ds[(size_t)i * n + j];
+}
+
+size_t attn_layout_flat_size(const attn_layout *t) { return 6 * (size_t)t->n + 3 * (size_t)t->windows; }
+
+void attn_layout_flatten(const attn_layout *t, int *out)
+{
+    int n = t->n, W = t->windows, *inv = out + n, *win = out + 2 * n, *per_window = out + 6 * n;
+    memcpy(out, t->perm, sizeof(int) * n);
+    for (int i = 0; i < n; ++i) inv[t->perm[i]] = i;
+    memcpy(out + 3 * n, t->ry, sizeof(int) * n);
+    memcpy(out + 4 * n, t->rx, sizeof(int) * n);
+    memcpy(out + 5 * n, t->group, sizeof(int) * n);
+    for (int w = 0; w < W; ++w) {
+        per_window[w] = t->start[w], per_window[W + w] = t->count[w], per_window[2 * W + w] = (int)t->pair_off[w];
+        for (int i = t->start[w]; i < t->start[w] + t->count[w]; ++i) win[i] = w;
+    }
 }

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "attention_math.h"
+
 /* Token order "window order": windows row-major over the (cyclically shifted)
  * map, tokens row-major inside a window. With a shift s, window-order token
  * (y', x') is map position ((y' + s) mod H, (x' + s) mod W) (Swin's roll by
@@ -26,7 +28,7 @@ typedef struct {
     size_t pairs;             /* sum of count^2 */
     int *perm;                /* window-order token -> map position y * w + x */
     int *ry, *rx;             /* token's row and column inside its window */
-    unsigned char *group;     /* wrap-around group (0 without shift) */
+    int *group;               /* wrap-around group (0 without shift) */
 } attn_layout;
 
 /* window <= 0 or a map that fits in one window: one window, no shift (as Swin,
@@ -36,6 +38,13 @@ void attn_layout_free(attn_layout *t);
 /* Entries per head of a relative position bias table: (2 wh - 1)(2 ww - 1),
  * indexed by (dy + wh - 1) * (2 ww - 1) + (dx + ww - 1), dy/dx = query - key. */
 int attn_bias_entries(const attn_layout *t);
+/* The layout as one array of ints, for a device copy: perm, its inverse (map
+ * position -> token), each token's window, ry, rx, group (n each), then per
+ * window start, count and pair_off (which must fit an int). */
+size_t attn_layout_flat_size(const attn_layout *t);
+void attn_layout_flatten(const attn_layout *t, int *out);
+/* The layout's arrays as the row formulas of attention_math.h take them. */
+attn_geom attn_geom_of(const attn_layout *t);
 
 typedef struct {
     const attn_layout *t;
