@@ -42,8 +42,10 @@ static int attach_stored(network *net, layer *l)
     for (int p = 0; p < l->n_params; ++p) {
         param *q = &l->params[p];
         for (int t = 0; t < l->n_stored && !q->val_gpu; ++t)
-            if (l->stored[t] == q->val) q->val_gpu = l->stored_gpu[t];
-        if (!q->val_gpu) return dn_error("layer %d [%s]: a parameter outside its weights file", l->index, l->ops->name);
+            if (l->stored[t] == q->val && l->stored_n[t] == q->n) q->val_gpu = l->stored_gpu[t];
+        if (!q->val_gpu)   /* the layer must make each stored tensor its own parameter */
+            return dn_error("layer %d [%s]: a parameter that is not exactly one tensor of its weights file",
+                            l->index, l->ops->name);
         if (q->grad && (!(q->grad_gpu = gpu_alloc(g, q->n)) || gpu_push(g, q->grad_gpu, q->grad, q->n))) return -1;
     }
     return 0;
