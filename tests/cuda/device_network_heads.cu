@@ -9,7 +9,6 @@ extern "C" {
 #include "teacher.h"
 }
 
-typedef std::vector<float> (*truth_maker)(network *net, unsigned seed);
 
 /* One-hot classes, image i of class (3i + seed) mod classes. */
 static std::vector<float> one_hot(network *net, unsigned seed)
@@ -68,27 +67,9 @@ static void check_host_outputs(network *cpu, network *gpu, int first, int end, d
  * host outputs of layers [first_host, end_host) after the inference forward. */
 static void check_head_on_gpu(const char *cfg, truth_maker truth, int first_host, int end_host, double tol)
 {
-    network *cpu = build_net(cfg), *gpu = build_net(cfg);
-    if (!cpu || !gpu || !test_gpu()) return;
-    CHECK_MSG(network_use_gpu(gpu, 0) == 0, "network_use_gpu: %s", dn_last_error());
-    if (!gpu->gpu) return;
-    int b = cpu->batch * cpu->subdivisions;
-    for (int step = 0; step < 3; ++step) {
-        std::vector<float> x = random_vector((size_t)b * cpu->inputs, -1, 1, 10 + step), t = truth(cpu, 20 + step);
-        float lc = train_network_step(cpu, x.data(), t.data()), lg = train_network_step(gpu, x.data(), t.data());
-        CHECK_MSG(fabs(lc - lg) <= tol * fmax(1, fabs(lc)), "step %d: loss %.9g on the CPU, %.9g on the GPU", step,
-                  lc, lg);
-        check_layers_agree(cpu, gpu, tol, "training");
-        check_named_losses(cpu, gpu, tol);
-    }
-    check_weights_agree(cpu, gpu, tol, "after 3 steps");
-    std::vector<float> x = random_vector((size_t)cpu->batch * cpu->inputs, -1, 1, 99);
-    network_predict(cpu, x.data());
-    network_predict(gpu, x.data());
-    check_layers_agree(cpu, gpu, tol, "inference");
-    check_host_outputs(cpu, gpu, first_host, end_host, tol);
-    free_network(cpu);
-    free_network(gpu);
+    check_pair_on_gpu(cfg, truth, check_named_losses, [=](network *cpu, network *gpu, double t) {
+        check_host_outputs(cpu, gpu, first_host, end_host, t);
+    }, tol);
 }
 
 /* Retina on two 1x1 levels of [connected] heads (the box head reads the class

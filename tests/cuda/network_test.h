@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include <functional>
+
 #include "gpu_test.h"
 
 extern "C" {
@@ -53,8 +55,14 @@ static inline void check_weights_agree(network *cpu, network *gpu, double tol, c
         }
 }
 
+/* What a test adds to the comparison: the truths of a batch, and checks
+ * after each training step and after the inference forward (may be empty). */
+typedef std::vector<float> (*truth_maker)(network *net, unsigned seed);
+typedef std::function<void(network *cpu, network *gpu, double tol)> pair_check;
+
 /* Three training steps and an inference forward, on both. */
-static inline void check_network_on_gpu(const char *cfg, double tol)
+static inline void check_pair_on_gpu(const char *cfg, truth_maker truth, const pair_check &after_step,
+                                     const pair_check &after_inference, double tol)
 {
     network *cpu = build_net(cfg), *gpu = build_net(cfg);
     if (!cpu || !gpu || !test_gpu()) return;
@@ -63,19 +71,26 @@ static inline void check_network_on_gpu(const char *cfg, double tol)
     int b = cpu->batch * cpu->subdivisions;
     for (int step = 0; step < 3; ++step) {
         std::vector<float> x = random_vector((size_t)b * cpu->inputs, -1, 1, 10 + step);
-        std::vector<float> t = batch_truth(cpu, 20 + step);
+        std::vector<float> t = truth(cpu, 20 + step);
         float lc = train_network_step(cpu, x.data(), t.data()), lg = train_network_step(gpu, x.data(), t.data());
         CHECK_MSG(fabs(lc - lg) <= tol * fmax(1, fabs(lc)), "step %d: loss %.9g on the CPU, %.9g on the GPU", step,
                   lc, lg);
         check_layers_agree(cpu, gpu, tol, "training");
+        if (after_step) after_step(cpu, gpu, tol);
     }
     check_weights_agree(cpu, gpu, tol, "after 3 steps");
     std::vector<float> x = random_vector((size_t)cpu->batch * cpu->inputs, -1, 1, 99);
     network_predict(cpu, x.data());
     network_predict(gpu, x.data());
     check_layers_agree(cpu, gpu, tol, "inference");
+    if (after_inference) after_inference(cpu, gpu, tol);
     free_network(cpu);
     free_network(gpu);
+}
+
+static inline void check_network_on_gpu(const char *cfg, double tol)
+{
+    check_pair_on_gpu(cfg, batch_truth, nullptr, nullptr, tol);
 }
 
 #endif
