@@ -71,6 +71,10 @@ int dn_gpu_count(void);
 /* The GPU a network runs on (-1: the host) and the most device memory it has
  * held, in bytes. */
 int network_gpu(const network *net);
+/* n floats for a batch's images or truths: page-locked in GPU builds, so
+ * that each batch crosses to the device in one fast copy. NULL on failure. */
+float *dn_alloc_batch(size_t n);
+void dn_free_batch(float *p);
 size_t network_gpu_peak_bytes(const network *net);
 int network_inputs(const network *net);   /* per image: w*h*c */
 int network_outputs(const network *net);  /* per image, of the last layer */

@@ -243,12 +243,12 @@ static void on_stop_signal(int sig) { interrupted = sig; }
 int train_session_run(train_session *t, loader *L, int truth_floats, int backup_every)
 {
     int images = network_batch(t->net) * network_subdivisions(t->net);   /* this rank's share */
-    float *x = malloc(sizeof(float) * images * network_inputs(t->net));
-    float *truth = malloc(sizeof(float) * images * truth_floats);
+    float *x = dn_alloc_batch((size_t)images * network_inputs(t->net));
+    float *truth = dn_alloc_batch((size_t)images * truth_floats);
     if (!x || !truth) {
         fprintf(stderr, "darknet %s: out of memory for a batch of %d images\n", t->cmd, images);
-        free(x);
-        free(truth);
+        dn_free_batch(x);
+        dn_free_batch(truth);
         return 1;
     }
     /* Ctrl-C, and SIGTERM from timeouts, docker stop, batch schedulers and mpirun */
@@ -281,8 +281,8 @@ int train_session_run(train_session *t, loader *L, int truth_floats, int backup_
         if (stop == GO_ON && t->on_iteration) t->on_iteration(t, it, t->ctx);
         leave = dist_any(interrupted != 0);
     }
-    free(x);
-    free(truth);
+    dn_free_batch(x);
+    dn_free_batch(truth);
     if (p.csv && fclose(p.csv)) fprintf(stderr, "darknet %s: warning: %s is incomplete\n", t->cmd, t->loss_log);
     return finish_run(t, stop, leave);
 }

@@ -34,6 +34,11 @@ int gpu_sync(gpu_ctx *g);
 /* The most device memory g held at once, in bytes. */
 size_t gpu_peak_bytes(const gpu_ctx *g);
 
+/* n zeroed floats of host memory that copies to and from the device are
+ * fastest from (page-locked on a real device); NULL on failure. */
+float *gpu_host_alloc(size_t n);
+void gpu_host_free(float *p);
+
 /* A device buffer that knows its size: a layer's private device state. */
 typedef struct {
     float *p;

@@ -1,5 +1,7 @@
 /* gpu_none.c: gpu.h and the device run loop (network.h) in builds without
  * GPU=1: there is no device, and asking for one says how to get it. */
+#include <stdlib.h>
+
 #include "errors.h"
 #include "gpu.h"
 #include "network.h"
@@ -19,6 +21,9 @@ size_t gpu_peak_bytes(const gpu_ctx *g)
     (void)g;
     return 0;
 }
+
+float *gpu_host_alloc(size_t n) { return dn_calloc(n ? n : 1, sizeof(float)); }
+void gpu_host_free(float *p) { free(p); }
 
 int network_use_gpu(network *net, int device)
 {

@@ -302,3 +302,5 @@ double network_flops(const network *net)
 int dn_gpu_count(void) { return gpu_count(); }
 int network_gpu(const network *net) { return net->gpu ? net->gpu_device : -1; }
 size_t network_gpu_peak_bytes(const network *net) { return net->gpu ? gpu_peak_bytes(net->gpu) : 0; }
+float *dn_alloc_batch(size_t n) { return gpu_host_alloc(n); }
+void dn_free_batch(float *p) { gpu_host_free(p); }

@@ -1,4 +1,6 @@
 /* gpu.cu: contexts, device memory and copies (gpu.h). */
+#include <string.h>
+
 #include "gpu_launch.cuh"
 
 extern "C" {
@@ -118,3 +120,23 @@ int gpu_sync(gpu_ctx *g)
 }
 
 size_t gpu_peak_bytes(const gpu_ctx *g) { return g->peak; }
+
+/* Page-locked where there is a device (a GPU build may run with -nogpu on a
+ * machine without one: then plain memory, freed as such). */
+float *gpu_host_alloc(size_t n)
+{
+    if (!gpu_count()) return (float *)dn_calloc(n ? n : 1, sizeof(float));
+    void *p = NULL;
+    if (gpu_ok(cudaMallocHost(&p, n * sizeof(float) + (n == 0)), "cudaMallocHost")) return NULL;
+    memset(p, 0, n * sizeof(float));
+    return (float *)p;
+}
+
+void gpu_host_free(float *p)
+{
+    if (!p) return;
+    if (gpu_count())
+        cudaFreeHost(p);
+    else
+        free(p);
+}

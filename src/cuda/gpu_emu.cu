@@ -60,3 +60,6 @@ int gpu_sync(gpu_ctx *g)
 }
 
 size_t gpu_peak_bytes(const gpu_ctx *g) { return g->peak; }
+
+float *gpu_host_alloc(size_t n) { return (float *)dn_calloc(n ? n : 1, sizeof(float)); }
+void gpu_host_free(float *p) { free(p); }
