@@ -118,6 +118,10 @@ int update_network_gpu(network *net);
 int network_gpu_pull_weights(const network *net);
 int network_gpu_push_weights(network *net);
 
+/* load_network_frozen that stays on the host whatever dn_set_gpu says: for
+ * companions (teachers), which follow their own network onto a device. */
+network *load_network_frozen_on_host(const char *cfg, const char *weights);
+
 /* Builds a network; trainable=0 makes an inference-only one (no deltas, no
  * gradient buffers), as a frozen teacher needs. */
 network *parse_network_cfg_mode(const char *cfg_path, int trainable, uint64_t seed);

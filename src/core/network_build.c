@@ -162,8 +162,7 @@ static int load_device = -1;
 void dn_set_gpu(int device) { load_device = device; }
 int dn_get_gpu(void) { return load_device; }
 
-static network *load_mode(const char *cfg, const char *weights, int clear, int trainable,
-                          uint64_t seed)
+static network *load_on_host(const char *cfg, const char *weights, int clear, int trainable, uint64_t seed)
 {
     network *net = build_network(cfg, trainable, seed);
     if (!net) return NULL;
@@ -175,7 +174,13 @@ static network *load_mode(const char *cfg, const char *weights, int clear, int t
     }
     init_layers(net, held);
     if (clear) network_reset_schedule(net);
-    if (load_device >= 0 && network_use_gpu(net, load_device)) {
+    return net;
+}
+
+static network *load_mode(const char *cfg, const char *weights, int clear, int trainable, uint64_t seed)
+{
+    network *net = load_on_host(cfg, weights, clear, trainable, seed);
+    if (net && load_device >= 0 && network_use_gpu(net, load_device)) {
         free_network(net);
         return NULL;
     }
@@ -219,4 +224,9 @@ void free_network(network *net)
     free(net->cfg_path);
     lr_schedule_free(&net->lr);
     free(net);
+}
+
+network *load_network_frozen_on_host(const char *cfg, const char *weights)
+{
+    return load_on_host(cfg, weights, 0, 0, DN_DEFAULT_SEED);
 }

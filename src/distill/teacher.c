@@ -60,7 +60,7 @@ static network *build_teacher(const network *student, const char *cfg)
 {
     if (check_no_cycle(student, cfg)) return NULL;
     building[n_building++] = cfg;
-    network *net = load_network_frozen(cfg, NULL);
+    network *net = load_network_frozen_on_host(cfg, NULL);
     --n_building;
     return net;
 }

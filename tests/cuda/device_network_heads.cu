@@ -205,8 +205,11 @@ TEST(gpu_teachers_follow_their_student_onto_the_gpu)
     if (save_teacher(pair_teacher, &f, 5)) return;
     char cfg[2048];
     snprintf(cfg, sizeof cfg, kd_student, f.cfg, f.weights, "");
+    dn_set_gpu(0);   /* the loads' device choice must not move a teacher before its student */
     network *net = build_net(cfg);
+    dn_set_gpu(-1);
     if (net && test_gpu()) {
+        CHECK(network_teacher(net, 0) && network_teacher(net, 0)->net->gpu == NULL);
         CHECK_MSG(network_use_gpu(net, 0) == 0, "%s", dn_last_error());
         teacher *t = network_teacher(net, 0);
         CHECK(t && t->net->gpu != NULL && t->net->gpu != net->gpu);
