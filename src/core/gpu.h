@@ -38,6 +38,9 @@ size_t gpu_peak_bytes(const gpu_ctx *g);
  * fastest from (page-locked on a real device); NULL on failure. */
 float *gpu_host_alloc(size_t n);
 void gpu_host_free(float *p);
+/* The sum, in double, of n device floats (a loss per image), pulled through
+ * host (n floats of scratch): the host passes add their costs in this order. 0 or -1. */
+int gpu_pull_sum(gpu_ctx *g, const float *dev, size_t n, float *host, double *sum);
 
 /* A device buffer that knows its size: a layer's private device state. */
 typedef struct {

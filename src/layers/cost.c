@@ -118,12 +118,8 @@ static void cost_gpu_forward(layer *l, network *net)
     cost_gpu(net->gpu, l->batch, l->inputs, s->type, s->scale, net->gpu_input, net->gpu_truth,
              net->train ? l->delta_gpu : NULL, s->cost_gpu.p);
     /* the cost on the host (a scalar per image), summed in double as the host pass does */
-    if (gpu_pull(net->gpu, s->cost_host, s->cost_gpu.p, l->batch)) {
-        net->gpu_failed = 1;
-        return;
-    }
-    double cost = 0;
-    for (int b = 0; b < l->batch; ++b) cost += s->cost_host[b];
+    double cost;
+    if (gpu_pull_sum(net->gpu, s->cost_gpu.p, l->batch, s->cost_host, &cost)) net->gpu_failed = 1;
     l->cost = (float)(s->scale * cost);
 }
 

@@ -144,12 +144,8 @@ static void softmax_gpu_forward(layer *l, network *net)
     softmax_loss_gpu(net->gpu, l->batch, l->inputs, s->temperature, net->gpu_truth, l->output_gpu,
                      s->has_loss ? s->loss_delta_gpu.p : NULL, s->cost_gpu.p);
     /* the cost on the host, summed per image in double as the host pass does */
-    if (gpu_pull(net->gpu, s->cost_host, s->cost_gpu.p, l->batch)) {
-        net->gpu_failed = 1;
-        return;
-    }
-    double cost = 0;
-    for (int b = 0; b < l->batch; ++b) cost += s->cost_host[b];
+    double cost;
+    if (gpu_pull_sum(net->gpu, s->cost_gpu.p, l->batch, s->cost_host, &cost)) net->gpu_failed = 1;
     l->cost = (float)cost;
 }
 
