@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batchnorm.h"
 #include "network.h"
 #include "test.h"
 
@@ -157,4 +158,32 @@ TEST(conv_shared_weights_one_copy_gradients_added)
     random_fill(x, 150, -1, 1, 2);
     CHECK(grad_check(net, x, 1e-2) < 2e-2);
     free_network(net);
+}
+
+TEST(batch_norm_folded_into_the_weights_equals_inference_batch_norm)
+{
+    enum { C = 5, K = 7, S = 4 };   /* y[c][s] = sum_k w[c][k] x[k][s], then batch norm */
+    float w[C * K], x[K * S], gamma[C], beta[C], mean[C], var[C], y[C * S], wf[C * K], bf[C];
+    random_fill(w, C * K, -1, 1, 1);
+    random_fill(x, K * S, -2, 2, 2);
+    random_fill(gamma, C, 0.2f, 3, 3);
+    random_fill(beta, C, -1, 1, 4);
+    random_fill(mean, C, -1, 1, 5);
+    random_fill(var, C, 1e-3f, 4, 6);
+    bn_tensors t = {1, C, S, gamma, beta, mean, var, NULL, NULL, NULL, NULL};
+    for (int c = 0; c < C; ++c)
+        for (int s = 0; s < S; ++s) {
+            float v = 0;
+            for (int k = 0; k < K; ++k) v += w[c * K + k] * x[k * S + s];
+            y[c * S + s] = v;
+        }
+    bn_forward(&t, y, 0, 0);
+    memcpy(wf, w, sizeof wf);
+    bn_fold(&t, wf, K, bf);
+    for (int c = 0; c < C; ++c)
+        for (int s = 0; s < S; ++s) {
+            float v = bf[c];
+            for (int k = 0; k < K; ++k) v += wf[c * K + k] * x[k * S + s];
+            CHECK_NEAR(v, y[c * S + s], 1e-5 * (1 + fabsf(y[c * S + s])));
+        }
 }

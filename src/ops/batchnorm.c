@@ -207,6 +207,16 @@ int bn_backward_sync(const bn_tensors *t, float *delta, int train, float *scale_
     return 0;
 }
 
+void bn_fold(const bn_tensors *t, float *weights, size_t per_channel, float *biases)
+{
+    for (int ch = 0; ch < t->channels; ++ch) {
+        float k = t->scales[ch] * bn_inv_std(t->rolling_var[ch]);
+        float *w = weights + (size_t)ch * per_channel;
+        for (size_t i = 0; i < per_channel; ++i) w[i] *= k;
+        biases[ch] = t->biases[ch] - t->rolling_mean[ch] * k;
+    }
+}
+
 void add_bias(float *x, const float *bias, int batch, int channels, int spatial)
 {
     for (int b = 0; b < batch; ++b)

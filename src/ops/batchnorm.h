@@ -48,6 +48,14 @@ void bn_backward(const bn_tensors *t, float *delta, int train, float *scale_grad
 int bn_backward_sync(const bn_tensors *t, float *delta, int train, float *scale_grad, float *bias_grad,
                      bn_sum_fn sum);
 
+/* Inference batch norm folded into the linear map before it (a convolution or a
+ * connected layer): per output channel c, weights[c][0..per_channel) *= k and
+ * biases[c] = beta - rolling_mean * k with k = gamma / sqrt(rolling_var + eps),
+ * so weights * x + biases equals bn_forward(train=0) of weights * x. Writes
+ * into the given arrays (copies of the layer's, for an export or a folded
+ * inference network); t->scales/biases/rolling_* are read only. */
+void bn_fold(const bn_tensors *t, float *weights, size_t per_channel, float *biases);
+
 /* Adds the bias of each channel to x[b][c][spatial], and its gradient: */
 void add_bias(float *x, const float *bias, int batch, int channels, int spatial);
 void backward_bias(float *bias_grad, const float *delta, int batch, int channels, int spatial);
