@@ -1,5 +1,5 @@
 # darknet: build with `make`, test with `make test`, try it with `make demo`.
-# Switches: GPU=0/1 CUDNN=0/1 GPU_EMU=0/1 OPENCV=0/1 OPENBLAS=1/0 DEBUG=0/1 SANITIZE=0/1 MPI=0/1
+# Switches: GPU=0/1 CUDNN=0/1 GPU_EMU=0/1 OPENCV=0/1 OPENBLAS=1/0 DNNL=1/0 DEBUG=0/1 SANITIZE=0/1 MPI=0/1
 GPU      ?= 0
 CUDNN    ?= 0
 # GPU_EMU=1: the GPU build's code with its device emulated in host memory (kernels
@@ -11,6 +11,9 @@ override GPU := 1
 endif
 OPENCV   ?= 0
 OPENBLAS ?= 1
+# DNNL=1: convolutions on oneDNN (Debian's libdnnl-dev) where they are faster (src/ops/conv_dnnl.h);
+# on by default when the library is installed. DNNL=0 builds in their own tree: BUILD=build-nodnnl.
+DNNL     ?= $(if $(wildcard /usr/include/dnnl.h),1,0)
 DEBUG    ?= 0
 SANITIZE ?= 0
 # MPI=1: training over several processes and hosts with Open MPI (mpirun -np N ./darknet ...)
@@ -68,6 +71,12 @@ ifeq ($(OPENBLAS),1)
 CFLAGS   += -DDN_OPENBLAS -I/usr/include/x86_64-linux-gnu/openblas-pthread
 LDLIBS   += -lopenblas
 endif
+# oneDNN's Debian build runs on OpenMP (libgomp): conv_dnnl.c sets its thread count
+DNNL_SRC := src/ops/conv_dnnl.c
+ifeq ($(DNNL),1)
+CFLAGS   += -DDN_DNNL
+LDLIBS   += -ldnnl -lgomp
+endif
 ifeq ($(OPENCV),1)
 # video files, cameras and windows for `detector demo`: a C++ shim (src/data/video.h)
 CFLAGS   += -DDN_OPENCV
@@ -123,7 +132,7 @@ endif
 
 # the device run loop (src/cuda/*.c) in GPU builds, its stand-in (core/gpu_none.c) in the others
 GPU_OFF  := $(if $(filter 1,$(GPU)),src/core/gpu_none.c,$(wildcard src/cuda/*.c))
-LIB_SRC  := $(filter-out $(DIST_OFF) $(GPU_OFF),$(wildcard $(patsubst %,src/%/*.c,$(filter-out cli,$(SRC_DIRS)))))
+LIB_SRC  := $(filter-out $(DIST_OFF) $(GPU_OFF) $(if $(filter 1,$(DNNL)),,$(DNNL_SRC)),$(wildcard $(patsubst %,src/%/*.c,$(filter-out cli,$(SRC_DIRS)))))
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o) $(CPP_SRC:%.cpp=$(BUILD)/%.o)
@@ -232,7 +241,7 @@ FUZZ_ONLY    ?=
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -pthread $(INCLUDES) -MMD -MP -O1 -g \
                 $(FUZZ_SAN) -fsanitize=fuzzer-no-link
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/tests/fuzz/stb_image_impl.o
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out $(DNNL_SRC),$(LIB_SRC))) $(FUZZ_BUILD)/tests/fuzz/stb_image_impl.o
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_OBJ     := $(FUZZ_BIN:$(FUZZ_BUILD)/%=$(FUZZ_BUILD)/tests/fuzz/%.o)
 .SECONDARY: $(FUZZ_OBJ)

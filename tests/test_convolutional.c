@@ -1,12 +1,32 @@
 /* [convolutional]: forward against a direct loop, backward against finite
- * differences, for each path (im2col+gemm, 1x1, depthwise, groups, dilation,
- * rectangular kernels, batch norm, activations) and weight sharing. */
+ * differences, for each shape (im2col+gemm, 1x1, depthwise, groups, dilation,
+ * rectangular kernels, batch norm, activations) and weight sharing, each on
+ * every convolution backend of the build (DARKNET_CONV: our gemm, which is
+ * OpenBLAS or the built-in one, and oneDNN in DNNL=1 builds); inference
+ * networks with batch norm folded in against the unfolded ones. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "batchnorm.h"
 #include "network.h"
 #include "test.h"
+
+static const char *const backends[] = {"gemm",
+#ifdef DN_DNNL
+                                       "dnnl",
+#endif
+};
+
+/* Runs body once per backend; layers read DARKNET_CONV when they are set up. */
+static void on_each_backend(void (*body)(const char *backend))
+{
+    for (size_t b = 0; b < sizeof backends / sizeof backends[0]; ++b) {
+        setenv("DARKNET_CONV", backends[b], 1);
+        body(backends[b]);
+    }
+    unsetenv("DARKNET_CONV");
+}
 
 typedef struct {
     int c, h, w, filters, sy, sx, stride, pad, dil, groups;
@@ -36,15 +56,20 @@ static void reference_conv(const conv_case *k, const float *x, const float *wt, 
                 }
 }
 
-static network *conv_net(const conv_case *k, int batch, const char *extra)
+static void conv_cfg(char *cfg, size_t size, const conv_case *k, int batch, const char *extra)
 {
-    char cfg[1024];
-    snprintf(cfg, sizeof cfg,
+    snprintf(cfg, size,
              "[net]\nbatch=%d\nwidth=%d\nheight=%d\nchannels=%d\n"
              "[convolutional]\nfilters=%d\nsize_y=%d\nsize_x=%d\nstride=%d\npad=%d\ndilation=%d\n"
              "groups=%d\n%s\n",
              batch, k->w, k->h, k->c, k->filters, k->sy, k->sx, k->stride, k->pad, k->dil, k->groups,
              extra);
+}
+
+static network *conv_net(const conv_case *k, int batch, const char *extra)
+{
+    char cfg[1024];
+    conv_cfg(cfg, sizeof cfg, k, batch, extra);
     network *net = net_from_text(cfg);
     CHECK_MSG(net != NULL, "cfg rejected: %s", dn_last_error());
     return net;
@@ -64,7 +89,7 @@ static const conv_case cases[] = {
     {3, 12, 12, 3, 11, 11, 1, 1, 1, 3}, /* large depthwise kernel */
 };
 
-TEST(conv_forward_matches_reference)
+static void forward_matches_reference(const char *backend)
 {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         const conv_case *k = &cases[i];
@@ -78,14 +103,16 @@ TEST(conv_forward_matches_reference)
         reference_conv(k, x, l->params[1].val, l->params[0].val, 2, l->out_h, l->out_w, y);
         int where = 0;
         double err = max_rel_diff(out, y, 2 * l->outputs, &where);
-        CHECK_MSG(err < 1e-4, "case %zu: output %d differs (%g vs %g)", i, where, out[where], y[where]);
+        CHECK_MSG(err < 1e-4, "%s, case %zu: output %d differs (%g vs %g)", backend, i, where, out[where], y[where]);
         free(x);
         free(y);
         free_network(net);
     }
 }
 
-TEST(conv_backward_matches_finite_differences)
+TEST(conv_forward_matches_reference) { on_each_backend(forward_matches_reference); }
+
+static void backward_matches_finite_differences(const char *backend)
 {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         /* smooth activation: finite differences are meaningless across a kink */
@@ -94,13 +121,15 @@ TEST(conv_backward_matches_finite_differences)
         float *x = malloc(sizeof(float) * 2 * net->inputs);
         random_fill(x, 2 * net->inputs, -1, 1, 11 + i);
         double err = grad_check(net, x, 1e-2);
-        CHECK_MSG(err < 2e-2, "case %zu: gradient error %g", i, err);
+        CHECK_MSG(err < 2e-2, "%s, case %zu: gradient error %g", backend, i, err);
         free(x);
         free_network(net);
     }
 }
 
-TEST(conv_batchnorm_and_activations_backward)
+TEST(conv_backward_matches_finite_differences) { on_each_backend(backward_matches_finite_differences); }
+
+static void batchnorm_and_activations_backward(const char *backend)
 {
     /* smooth ones; kinked activations are checked away from their kinks in test_activations.c */
     const char *acts[] = {"linear", "logistic", "tanh", "swish", "mish", "gelu", "silu"};
@@ -113,14 +142,17 @@ TEST(conv_batchnorm_and_activations_backward)
         float *x = malloc(sizeof(float) * 3 * net->inputs);
         random_fill(x, 3 * net->inputs, -1, 1, 5);
         double err = grad_check(net, x, 1e-2);
-        CHECK_MSG(err < 3e-2, "batch norm + %s: gradient error %g", acts[a], err);
+        CHECK_MSG(err < 3e-2, "%s, batch norm + %s: gradient error %g", backend, acts[a], err);
         free(x);
         free_network(net);
     }
 }
 
-TEST(conv_batchnorm_inference_uses_rolling_statistics)
+TEST(conv_batchnorm_and_activations_backward) { on_each_backend(batchnorm_and_activations_backward); }
+
+static void batchnorm_inference_uses_rolling_statistics(const char *backend)
 {
+    (void)backend;
     conv_case k = {2, 4, 4, 3, 1, 1, 1, 0, 1, 1};
     network *net = conv_net(&k, 1, "batch_normalize=1\nactivation=linear");
     if (!net) return;
@@ -145,8 +177,14 @@ TEST(conv_batchnorm_inference_uses_rolling_statistics)
     free_network(net);
 }
 
-TEST(conv_shared_weights_one_copy_gradients_added)
+TEST(conv_batchnorm_inference_uses_rolling_statistics)
 {
+    on_each_backend(batchnorm_inference_uses_rolling_statistics);
+}
+
+static void shared_weights_one_copy_gradients_added(const char *backend)
+{
+    (void)backend;
     /* layer 1 shares layer 0's weights: 3 channels in, 3 out, so it can. */
     network *net = net_from_text("[net]\nbatch=2\nwidth=5\nheight=5\nchannels=3\n"
                                  "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=tanh\n"
@@ -159,6 +197,8 @@ TEST(conv_shared_weights_one_copy_gradients_added)
     CHECK(grad_check(net, x, 1e-2) < 2e-2);
     free_network(net);
 }
+
+TEST(conv_shared_weights_one_copy_gradients_added) { on_each_backend(shared_weights_one_copy_gradients_added); }
 
 TEST(batch_norm_folded_into_the_weights_equals_inference_batch_norm)
 {
@@ -186,4 +226,138 @@ TEST(batch_norm_folded_into_the_weights_equals_inference_batch_norm)
             for (int k = 0; k < K; ++k) v += wf[c * K + k] * x[k * S + s];
             CHECK_NEAR(v, y[c * S + s], 1e-5 * (1 + fabsf(y[c * S + s])));
         }
+}
+
+/* Random values in the first `tensors` stored tensors of each layer; for a
+ * convolution with batch norm they are biases, scales, mean, variance, weights. */
+static void random_batchnorm(network *net, int tensors, unsigned seed)
+{
+    for (int i = 0; i < net->n; ++i) {
+        layer *l = &net->layers[i];
+        for (int t = 0; t < l->n_stored && t < tensors; ++t)
+            random_fill(l->stored[t], l->stored_n[t], t == 3 ? 0.5f : t == 1 ? 0.5f : -0.2f,
+                        t == 3 || t == 1 ? 2.0f : 0.2f, seed + 10 * i + t);
+    }
+}
+
+/* The inference-only network of the same cfg text, with trained's weights
+ * copied in (so its batch norm is folded again after the copy). */
+static network *inference_twin(const char *cfg, network *trained)
+{
+    const char *path = temp_file(cfg);
+    network *net = parse_network_cfg_mode(path, 0, 1);
+    unlink(path);
+    CHECK_MSG(net && copy_weights(net, trained) == 0, "%s", dn_last_error());
+    return net;
+}
+
+static void inference_folds_batchnorm_and_fuses_activation(const char *backend)
+{
+    const char *acts[] = {"linear", "relu", "leaky", "logistic", "tanh", "relu6", "swish", "mish", "gelu"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i)
+        for (size_t a = 0; a < sizeof acts / sizeof acts[0]; ++a) {
+            char extra[128], cfg[1024];
+            snprintf(extra, sizeof extra, "batch_normalize=%d\nactivation=%s", (int)(a % 2 == 0 || i % 2), acts[a]);
+            conv_cfg(cfg, sizeof cfg, &cases[i], 2, extra);
+            network *trained = net_from_text(cfg);
+            if (!trained) continue;
+            random_batchnorm(trained, 5, (unsigned)(i * 16 + a));
+            network *frozen = inference_twin(cfg, trained);
+            float *x = random_input(trained, 3);
+            int n = 2 * trained->layers[0].outputs, where = 0;
+            float *want = malloc(sizeof(float) * n);
+            memcpy(want, network_predict(trained, x), sizeof(float) * n);
+            double err = frozen ? max_rel_diff(network_predict(frozen, x), want, n, &where) : 1;
+            CHECK_MSG(err < 1e-5, "%s, case %zu, %s: output %d differs by %g", backend, i, extra, where, err);
+            free(x);
+            free(want);
+            free_network(frozen);
+            free_network(trained);
+        }
+}
+
+TEST(conv_inference_folds_batchnorm_and_fuses_the_activation)
+{
+    on_each_backend(inference_folds_batchnorm_and_fuses_activation);
+}
+
+/* |a - b| / |b| over n values (Euclidean norms). */
+static double norm_rel_diff(const float *a, const float *b, int n)
+{
+    double d = 0, r = 0;
+    for (int i = 0; i < n; ++i) {
+        d += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+        r += (double)b[i] * b[i];
+    }
+    return sqrt(d / (r > 0 ? r : 1));
+}
+
+/* cfg/NAME with its [net] replaced by a small one (batch 1, size x size). */
+static char *small_net_cfg(const char *name, int size)
+{
+    char path[512];
+    char *text = repo_cfg_text(name, path, sizeof path);
+    char *layers = text ? strstr(text, "\n[convolutional]") : NULL;
+    char *cfg = layers ? malloc(strlen(layers) + 128) : NULL;
+    if (cfg) sprintf(cfg, "[net]\nbatch=1\nwidth=%d\nheight=%d\nchannels=3\n%s", size, size, layers);
+    free(text);
+    return cfg;
+}
+
+static long file_size_and_bytes(const char *path, char **bytes)
+{
+    FILE *fp = fopen(path, "rb");
+    long n = -1;
+    if (fp && !fseek(fp, 0, SEEK_END) && (n = ftell(fp)) > 0 && (*bytes = malloc(n))) {
+        rewind(fp);
+        if (fread(*bytes, 1, n, fp) != (size_t)n) n = -1;
+    }
+    if (fp) fclose(fp);
+    return n;
+}
+
+/* load_network_frozen folds batch norm at load: outputs as the unfolded
+ * network's, and saving writes the weights as loaded, never the folded ones. */
+static void folded_resnet_equals_unfolded(const char *backend)
+{
+    char *cfg = small_net_cfg("resnet18.cfg", 64);
+    network *trained = cfg ? net_from_text(cfg) : NULL;
+    CHECK_MSG(trained != NULL, "resnet18.cfg: %s", dn_last_error());
+    if (!trained) return free(cfg);
+    random_batchnorm(trained, 4, 5);   /* the weights keep their He initialisation: activations stay O(1) */
+    char cfg_path[64], weights_path[64], saved_path[64];
+    snprintf(cfg_path, sizeof cfg_path, "%s", temp_file(cfg));
+    snprintf(weights_path, sizeof weights_path, "%s", temp_file(""));
+    snprintf(saved_path, sizeof saved_path, "%s", temp_file(""));
+    CHECK(save_weights(trained, weights_path) == 0);
+    network *frozen = load_network_frozen(cfg_path, weights_path);
+    CHECK_MSG(frozen != NULL, "%s", dn_last_error());
+    float *x = random_input(trained, 9);
+    network_predict(trained, x);
+    if (frozen) network_predict(frozen, x);
+    /* every layer's output, not only the softmax's small values; relative to
+     * the output's norm (float rounding of two orders of summation grows
+     * through 20 layers to ~1e-5 of single values near zero) */
+    for (int i = 0; frozen && i < trained->n; ++i) {
+        double err = norm_rel_diff(frozen->layers[i].output, trained->layers[i].output, trained->layers[i].outputs);
+        CHECK_MSG(err < 1e-5, "%s: layer %d output differs by %g of its norm", backend, i, err);
+    }
+    char *a = NULL, *b = NULL;
+    CHECK(frozen && save_weights(frozen, saved_path) == 0);
+    long na = file_size_and_bytes(weights_path, &a), nb = file_size_and_bytes(saved_path, &b);
+    CHECK_MSG(na > 0 && na == nb && !memcmp(a, b, na), "%s: the inference network saved other weights", backend);
+    unlink(cfg_path);
+    unlink(weights_path);
+    unlink(saved_path);
+    free(a);
+    free(b);
+    free(x);
+    free(cfg);
+    free_network(frozen);
+    free_network(trained);
+}
+
+TEST(conv_folded_resnet18_equals_unfolded_and_saves_the_loaded_weights)
+{
+    on_each_backend(folded_resnet_equals_unfolded);
 }

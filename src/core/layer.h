@@ -83,6 +83,10 @@ struct layer_ops {
      * after the whole network is built, and only for layers a weights file
      * did not fill (loading pretrained weights skips the work). */
     void (*init_weights)(layer *l, network *net);
+    /* Optional: the stored tensors got new values (initialised, loaded,
+     * copied: network_weights_changed). A layer refreshes what it derives
+     * from them (an inference convolution folds its batch norm in again). */
+    void (*weights_changed)(layer *l, network *net);
     void (*forward)(layer *l, network *net);
     void (*backward)(layer *l, network *net);
     /* The same passes on the device (GPU builds; NULL where not written yet: a

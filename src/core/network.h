@@ -130,6 +130,9 @@ network *parse_network_cfg_mode(const char *cfg_path, int trainable, uint64_t se
 network *build_network(const char *cfg_path, int trainable, uint64_t seed);
 /* load_weights_upto that also says how many layers the file filled. */
 int load_weights_held(network *net, const char *path, int n_layers, int *held);
+/* Tells every layer that the stored tensors have new values (layer_ops.weights_changed);
+ * whoever writes them (loading, copying) calls it once afterwards. */
+void network_weights_changed(network *net);
 /* Re-runs every layer's setup for the current batch and input size and
  * reallocates outputs, deltas and the workspace. Returns 0 or -1. */
 int network_setup_layers(network *net, int first);

@@ -134,10 +134,19 @@ fail:
 }
 
 /* Draws the initial random parameters of layers first..n-1, in order. */
+void network_weights_changed(network *net)
+{
+    for (int i = 0; i < net->n; ++i)
+        if (net->layers[i].ops->weights_changed) net->layers[i].ops->weights_changed(&net->layers[i], net);
+}
+
+/* The layers from `first` on get their initial values; then the network's
+ * weights are final, loaded or drawn. */
 static void init_layers(network *net, int first)
 {
     for (int i = first; i < net->n; ++i)
         if (net->layers[i].ops->init_weights) net->layers[i].ops->init_weights(&net->layers[i], net);
+    network_weights_changed(net);
 }
 
 network *parse_network_cfg_mode(const char *cfg_path, int trainable, uint64_t seed)

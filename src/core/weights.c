@@ -121,7 +121,9 @@ short_header:
 int load_weights_upto(network *net, const char *path, int n_layers)
 {
     int held;
-    return load_weights_held(net, path, n_layers, &held);
+    if (load_weights_held(net, path, n_layers, &held)) return -1;
+    network_weights_changed(net);
+    return 0;
 }
 
 int load_weights(network *net, const char *path) { return load_weights_upto(net, path, -1); }
@@ -170,5 +172,6 @@ int copy_weights(network *dst, const network *src)
             memcpy(dst->layers[i].stored[t], src->layers[i].stored[t], sizeof(float) * src->layers[i].stored_n[t]);
     dst->seen = src->seen;
     dst->iteration = src->iteration;
+    network_weights_changed(dst);
     return dst->gpu ? network_gpu_push_weights(dst) : 0;
 }

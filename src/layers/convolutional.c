@@ -18,6 +18,9 @@
 #include "im2col.h"
 #include "network.h"
 #include "output_stage.h"
+#ifdef DN_DNNL
+#include "conv_dnnl.h"
+#endif
 
 #ifdef DN_GPU
 #include "conv_gpu.h"
@@ -39,6 +42,13 @@ typedef struct {
     conv_geometry geo;     /* one group of one image */
     int depthwise, pointwise;
     float init_std;        /* > 0: weights drawn from N(0, init_std) (RetinaNet heads); 0: He */
+    /* Inference-only networks: batch norm folded into copies of the weights
+     * and biases (conv_weights_changed), so forward is convolution + bias +
+     * activation; the stored tensors (what is saved) stay as loaded. */
+    float *folded_weights, *folded_biases;
+#ifdef DN_DNNL
+    conv_dnnl *dnnl;       /* the oneDNN convolution of the current shape, when it is the path */
+#endif
 #ifdef DN_GPU
     gpu_buffer x_norm_gpu, mean_gpu, var_gpu, sums_gpu, pre_act_gpu;  /* device twins */
     gpu_buffer workspace_gpu;  /* only when the shared device workspace is too small for this layer */
@@ -100,9 +110,14 @@ static int share_weights(layer *l, conv_state *s, cfg_section *sec, network *net
     return 0;
 }
 
+static int64_t weights_per_filter(const layer *l, const conv_state *s)
+{
+    return (int64_t)(l->c / s->groups) * s->size_x * s->size_y;
+}
+
 static int alloc_params(layer *l, conv_state *s, network *net)
 {
-    int64_t nw64 = (int64_t)s->filters * (l->c / s->groups) * s->size_x * s->size_y;
+    int64_t nw64 = s->filters * weights_per_filter(l, s);
     if (nw64 > INT_MAX) return dn_error("%lld weights are too many", (long long)nw64);
     int n = s->filters, nw = (int)nw64;
     if (!(s->biases = layer_add_param(l, net, n, 0))) return -1;
@@ -163,6 +178,83 @@ static int conv_parse(layer *l, cfg_section *sec, network *net)
     return alloc_params(l, s, net);
 }
 
+/* Inference-only networks fold batch norm into copies of the weights, once
+ * here (their size never changes) and again whenever the weights do. */
+static void conv_weights_changed(layer *l, network *net)
+{
+    (void)net;
+    conv_state *s = l->priv;
+    if (s->folded_weights) {
+        size_t per_filter = (size_t)weights_per_filter(l, s);
+        memcpy(s->folded_weights, s->weights, sizeof(float) * s->filters * per_filter);
+        bn_fold(&s->bn, s->folded_weights, per_filter, s->folded_biases);
+    }
+#ifdef DN_DNNL
+    if (s->dnnl) conv_dnnl_weights_changed(s->dnnl);
+#endif
+}
+
+static int fold_setup(layer *l, conv_state *s, network *net)
+{
+    if (net->trainable || !s->batch_normalize || s->folded_weights) return 0;
+    if (!(s->folded_weights = dn_calloc((size_t)(s->filters * weights_per_filter(l, s)), sizeof(float))) ||
+        !(s->folded_biases = dn_calloc(s->filters, sizeof(float))))
+        return -1;
+    conv_weights_changed(l, net);
+    return 0;
+}
+
+typedef enum { PATH_AUTO, PATH_GEMM, PATH_DNNL } conv_path;
+
+/* DARKNET_CONV=gemm or =dnnl forces a path for every convolution built
+ * afterwards (the tests run each case on each path); unset or auto: the
+ * measured rule of dnnl_is_faster. Read at setup, never per call. */
+static int forced_path(conv_path *path)
+{
+    const char *e = getenv("DARKNET_CONV");
+    *path = !e || !*e || !strcmp(e, "auto") ? PATH_AUTO : !strcmp(e, "gemm") ? PATH_GEMM : PATH_DNNL;
+    if (*path == PATH_DNNL && strcmp(e, "dnnl"))
+        return dn_error("DARKNET_CONV=%s: expected auto, gemm or dnnl", e);
+#ifndef DN_DNNL
+    if (*path == PATH_DNNL) return dn_error("DARKNET_CONV=dnnl: this build has no oneDNN (DNNL=0)");
+#endif
+    return 0;
+}
+
+#ifdef DN_DNNL
+/* Where oneDNN beats im2col + OpenBLAS on this machine (2 cores, AVX2, see
+ * docs/PERFORMANCE.md "oneDNN"): everything but depthwise, where our direct
+ * loop needs no blocked copies (and stays fast for 51x51 kernels). */
+static int dnnl_is_faster(const conv_state *s) { return !s->depthwise; }
+
+static int dnnl_setup(layer *l, conv_state *s, network *net, conv_path path)
+{
+    conv_dnnl_free(s->dnnl);
+    s->dnnl = NULL;
+    if (path == PATH_GEMM || (path == PATH_AUTO && !dnnl_is_faster(s))) return 0;
+    conv_dnnl_shape shape = {s->geo, l->batch, s->groups, s->filters, !net->trainable, s->act};
+    shape.geo.c = l->c / s->groups;
+    char why[256];
+    if (!(s->dnnl = conv_dnnl_create(&shape, why, sizeof why)))
+        return path == PATH_DNNL ? dn_error("DARKNET_CONV=dnnl: %s", why) : 0;
+    size_t need = conv_dnnl_workspace(s->dnnl);
+    if (need > l->workspace) l->workspace = need;
+    return 0;
+}
+#endif
+
+/* The folded copies and the convolution's path for the current shape. */
+static int conv_path_setup(layer *l, conv_state *s, network *net)
+{
+    conv_path path;
+    if (forced_path(&path) || fold_setup(l, s, net)) return -1;
+#ifdef DN_DNNL
+    return dnnl_setup(l, s, net, path);
+#else
+    return 0;
+#endif
+}
+
 static int conv_setup(layer *l, network *net)
 {
     conv_state *s = l->priv;
@@ -207,7 +299,7 @@ static int conv_setup(layer *l, network *net)
     if (net->trainable && activation_needs_input(s->act) &&
         !(s->pre_act = dn_realloc(s->pre_act, n, sizeof(float))))
         return -1;
-    return 0;
+    return conv_path_setup(l, s, net);
 }
 
 /* Batch norm or bias, then the activation (see output_stage.h). */
@@ -217,13 +309,14 @@ static output_stage conv_stage(conv_state *s)
                           s->pre_act, s->act};
 }
 
-static void conv_forward(layer *l, network *net)
+/* The convolution without bias on our code: direct depthwise, or im2col + gemm. */
+static void conv_linear_forward(layer *l, network *net, const float *weights)
 {
     conv_state *s = l->priv;
     const conv_geometry *g = &s->geo;
     int m = s->filters / s->groups, k = g->c * s->size_x * s->size_y, n = g->out_h * g->out_w;
     if (s->depthwise) {
-        depthwise_forward(net->input, s->weights, l->output, g, l->batch);
+        depthwise_forward(net->input, weights, l->output, g, l->batch);
     } else {
         for (int b = 0; b < l->batch; ++b)
             for (int gr = 0; gr < s->groups; ++gr) {
@@ -234,11 +327,53 @@ static void conv_forward(layer *l, network *net)
                     im2col(in, g, net->workspace);
                     cols = net->workspace;
                 }
-                gemm(0, 0, m, n, k, 1, s->weights + (size_t)gr * m * k, k, cols, n, 0, out, n);
+                gemm(0, 0, m, n, k, 1, weights + (size_t)gr * m * k, k, cols, n, 0, out, n);
             }
     }
+}
+
+/* oneDNN's forward when it is this shape's path: inference with bias and
+ * activation fused, training without bias. 0, or -1 when our code must run. */
+static int dnnl_forward(layer *l, network *net, const float *weights, const float *biases)
+{
+#ifdef DN_DNNL
+    conv_state *s = l->priv;
+    return s->dnnl ? conv_dnnl_forward(s->dnnl, net->input, weights, biases, l->output, net->workspace) : -1;
+#else
+    (void)l, (void)net, (void)weights, (void)biases;
+    return -1;
+#endif
+}
+
+static void conv_forward(layer *l, network *net)
+{
+    conv_state *s = l->priv;
+    int spatial = s->geo.out_h * s->geo.out_w;
+    if (!net->trainable) {
+        /* inference-only: batch norm is folded in, so bias + activation, fused */
+        const float *w = s->folded_weights ? s->folded_weights : s->weights;
+        const float *b = s->folded_biases ? s->folded_biases : s->biases;
+        if (dnnl_forward(l, net, w, b) == 0) return;
+        conv_linear_forward(l, net, w);
+        bias_activate(l->output, b, l->batch, s->filters, spatial, s->act);
+        return;
+    }
+    if (dnnl_forward(l, net, s->weights, NULL)) conv_linear_forward(l, net, s->weights);
     output_stage stage = conv_stage(s);
-    output_stage_forward(&stage, l->output, l->batch, s->filters, n, net);
+    output_stage_forward(&stage, l->output, l->batch, s->filters, spatial, net);
+}
+
+static int dnnl_backward(layer *l, network *net)
+{
+#ifdef DN_DNNL
+    conv_state *s = l->priv;
+    return s->dnnl ? conv_dnnl_backward(s->dnnl, net->input, s->weights, l->delta, s->weight_grad,
+                                        net->input_delta, net->workspace)
+                   : -1;
+#else
+    (void)l, (void)net;
+    return -1;
+#endif
 }
 
 static void conv_backward(layer *l, network *net)
@@ -248,6 +383,7 @@ static void conv_backward(layer *l, network *net)
     int m = s->filters / s->groups, k = g->c * s->size_x * s->size_y, n = g->out_h * g->out_w;
     output_stage stage = conv_stage(s);
     output_stage_backward(&stage, l->output, l->delta, l->batch, s->filters, n, net);
+    if (dnnl_backward(l, net) == 0) return;
     if (s->depthwise) {
         depthwise_backward(net->input, s->weights, l->delta, g, l->batch, s->weight_grad,
                            net->input_delta);
@@ -283,6 +419,11 @@ static void conv_free(layer *l)
     free(s->bn.x_norm);
     free(s->bn.sums);
     free(s->pre_act);
+    free(s->folded_weights);
+    free(s->folded_biases);
+#ifdef DN_DNNL
+    conv_dnnl_free(s->dnnl);
+#endif
     free(s);
 }
 
@@ -433,6 +574,7 @@ const layer_ops convolutional_ops = {
     .parse = conv_parse,
     .setup = conv_setup,
     .init_weights = conv_init_weights,
+    .weights_changed = conv_weights_changed,
     .forward = conv_forward,
     .backward = conv_backward,
     .free_priv = conv_free,

@@ -106,3 +106,34 @@ void gradient_array(const float *in, const float *out, size_t n, activation a, f
     act_job j = {delta, in, out, n, a, 1};
     run_blocks(&j);
 }
+
+typedef struct {
+    float *x;
+    const float *bias;
+    int channels, spatial;
+    activation a;
+} bias_act_job;
+
+/* Each row (image, channel) in L1-sized pieces: the bias is added and the
+ * activation applied while the piece is in cache, one pass over memory. */
+static void bias_act_rows(void *ctx, int r0, int r1)
+{
+    const bias_act_job *j = ctx;
+    enum { PIECE = 1024 };
+    for (int r = r0; r < r1; ++r) {
+        float *row = j->x + (size_t)r * j->spatial, b = j->bias[r % j->channels];
+        for (int p = 0; p < j->spatial; p += PIECE) {
+            int n = j->spatial - p < PIECE ? j->spatial - p : PIECE;
+            for (int i = 0; i < n; ++i) row[p + i] += b;
+            activate_range(row + p, (size_t)n, j->a);
+        }
+    }
+}
+
+void bias_activate(float *x, const float *bias, int batch, int channels, int spatial, activation a)
+{
+    bias_act_job j = {x, bias, channels, spatial, a};
+    /* rows of at least ~BLOCK values per task, as activate_array's blocks */
+    int grain = spatial >= BLOCK ? 1 : (BLOCK + spatial - 1) / spatial;
+    parallel_for(batch * channels, grain, bias_act_rows, &j);
+}
