@@ -87,6 +87,7 @@ static const conv_case cases[] = {
     {2, 8, 9, 3, 5, 1, 1, 1, 1, 1},   /* rectangular 5x1 */
     {2, 7, 9, 4, 1, 7, 1, 1, 1, 2},   /* rectangular 1x7, groups */
     {3, 12, 12, 3, 11, 11, 1, 1, 1, 3}, /* large depthwise kernel */
+    {17, 4, 5, 24, 3, 3, 1, 1, 1, 1},  /* enough channels for oneDNN to cut it by channels over the threads */
 };
 
 static void forward_matches_reference(const char *backend)

@@ -232,7 +232,8 @@ static int dnnl_setup(layer *l, conv_state *s, network *net, conv_path path)
     conv_dnnl_free(s->dnnl);
     s->dnnl = NULL;
     if (path == PATH_GEMM || (path == PATH_AUTO && !dnnl_is_faster(s))) return 0;
-    conv_dnnl_shape shape = {s->geo, l->batch, s->groups, s->filters, !net->trainable, s->act};
+    conv_dnnl_shape shape = {s->geo, l->batch, s->groups, s->filters, !net->trainable, s->act,
+                             path == PATH_DNNL ? 0 : CONV_DNNL_MIN_CUT_FLOPS};
     shape.geo.c = l->c / s->groups;
     char why[256];
     if (!(s->dnnl = conv_dnnl_create(&shape, why, sizeof why)))

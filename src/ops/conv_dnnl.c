@@ -30,19 +30,39 @@ typedef struct {
     size_t scratch_offset, bytes;
 } step;
 
-struct conv_dnnl {
-    int inference, weights_ready;
+/* The channels one part covers: of the input (c), of the output (f), and
+ * the groups (g) of a grouped convolution. */
+typedef struct {
+    int c0, c1, f0, f1, g0, g1;
+} part_range;
+
+/* One piece of the convolution, run single-threaded on one thread of the
+ * pool: forward and the weight gradient over a range of output channels (out),
+ * the input gradient over a range of input channels (in). */
+typedef struct {
+    part_range out, in;
+    size_t base;                /* its bytes in the workspace start here */
     dnnl_stream_t stream;
     step fwd, bwd_data, bwd_weights;
     port f_src, f_wei, f_dst, f_bias;
     port d_ddst, d_wei, d_dsrc;
     port w_src, w_ddst, w_dwei;
+} part;
+
+enum { MAX_PARTS = 64 };
+
+struct conv_dnnl {
+    conv_dnnl_shape shape;
+    int inference, weights_ready, n_parts;
+    size_t bytes;               /* workspace of all parts */
+    part parts[MAX_PARTS];
 };
 
-/* The plain layouts and the geometry, as oneDNN spells them. */
+/* A part's tensors as oneDNN spells them: plain (strided views of the
+ * caller's whole tensors) and "any" (the primitive chooses), and the geometry. */
 typedef struct {
-    dnnl_memory_desc_t src, wei, dst, bias;          /* plain */
-    dnnl_memory_desc_t any_src, any_wei, any_dst;    /* the primitive chooses */
+    dnnl_memory_desc_t src, wei, dst, bias;
+    dnnl_memory_desc_t any_src, any_wei, any_dst;
     dnnl_dims_t strides, dilates, pad_l, pad_r;
 } conv_descs;
 
@@ -53,18 +73,24 @@ static void engine_create(void)
     if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) engine = NULL;
 }
 
-/* oneDNN's OpenMP threads as many as the pool's; only while the pool's
- * threads sleep (they wait on a condition), so the cores are not oversubscribed.
- * The count is per calling thread in OpenMP, hence set before each call. */
-static void use_pool_threads(void) { omp_set_num_threads(threadpool_size()); }
+/* oneDNN runs single-threaded on each part and the pool splits the work (as
+ * gemm.c does with OpenBLAS): Debian's oneDNN runs on OpenMP, whose threads
+ * spin after each call and fought the pool's threads for the cores (ResNet-18
+ * forward 2-6x slower on a loaded 2-core machine). The count is per calling
+ * thread in OpenMP, so every thread that runs a part sets it. */
+static void one_thread(void) { omp_set_num_threads(1); }
 
-int conv_dnnl_fuses(activation a)
+static size_t max3(size_t a, size_t b, size_t c)
 {
-    return a == ACT_LINEAR || a == ACT_RELU || a == ACT_LEAKY || a == ACT_LOGISTIC || a == ACT_TANH ||
-           a == ACT_RELU6 || a == ACT_SWISH || a == ACT_MISH || a == ACT_GELU;
+    size_t m = a > b ? a : b;
+    return m > c ? m : c;
 }
 
-/* The post-op of an activation (activation_math.h's formulas): 0, or -1 for linear (none). */
+/* The post-op of an activation: oneDNN 2.6's eltwise kinds compute each of
+ * activation_math.h's formulas (leaky: relu with slope 0.1, relu6: clip to
+ * [0, 6], swish: x * logistic(1 * x), gelu: the erf form); 0, or -1 for linear
+ * (none). Its exp/tanh/erf are vector approximations: the layer tests hold
+ * them to 1e-5 of ours. */
 static int eltwise_of(activation a, dnnl_alg_kind_t *alg, float *alpha, float *beta)
 {
     *alpha = 0;
@@ -82,40 +108,54 @@ static int eltwise_of(activation a, dnnl_alg_kind_t *alg, float *alpha, float *b
     }
 }
 
-static void descs_init(conv_descs *c, const conv_dnnl_shape *s)
+static void dims_set(dnnl_dims_t d, int n, const dnnl_dim_t *v)
+{
+    for (int i = 0; i < n; ++i) d[i] = v[i];
+}
+
+/* A view of channels [c0, c1) of a plain [batch][channels][h][w] tensor. */
+static void channels_view(dnnl_memory_desc_t *plain, dnnl_memory_desc_t *any, int batch, int channels, int c0,
+                          int c1, int h, int w)
+{
+    dnnl_dims_t dims = {batch, c1 - c0, h, w}, strides = {(dnnl_dim_t)channels * h * w, (dnnl_dim_t)h * w, w, 1};
+    dnnl_memory_desc_init_by_strides(plain, 4, dims, dnnl_f32, strides);
+    dnnl_memory_desc_init_by_tag(any, 4, dims, dnnl_f32, dnnl_format_tag_any);
+}
+
+/* The weights of the range: filters [f0, f1) x channels [c0, c1), or groups [g0, g1). */
+static void weights_view(conv_descs *c, const conv_dnnl_shape *s, const part_range *r)
 {
     const conv_geometry *g = &s->geo;
-    int grouped = s->groups > 1;
-    dnnl_dims_t src = {s->batch, (dnnl_dim_t)g->c * s->groups, g->h, g->w};
-    dnnl_dims_t dst = {s->batch, s->filters, g->out_h, g->out_w};
-    dnnl_dims_t wei = {s->filters, g->c, g->ksize_y, g->ksize_x}, gwei;
-    dnnl_dims_t bias = {s->filters};
-    if (grouped) {
-        dnnl_dims_t t = {s->groups, s->filters / s->groups, g->c, g->ksize_y, g->ksize_x};
-        for (int i = 0; i < 5; ++i) gwei[i] = t[i];
+    dnnl_dim_t kk = (dnnl_dim_t)g->ksize_y * g->ksize_x, cg = g->c, fg = s->filters / s->groups;
+    dnnl_dims_t dims, strides;
+    int nd = s->groups > 1 ? 5 : 4;
+    if (nd == 5) {
+        dims_set(dims, 5, (dnnl_dim_t[]){r->g1 - r->g0, fg, cg, g->ksize_y, g->ksize_x});
+        dims_set(strides, 5, (dnnl_dim_t[]){fg * cg * kk, cg * kk, kk, g->ksize_x, 1});
+    } else {
+        dims_set(dims, 4, (dnnl_dim_t[]){r->f1 - r->f0, r->c1 - r->c0, g->ksize_y, g->ksize_x});
+        dims_set(strides, 4, (dnnl_dim_t[]){cg * kk, kk, g->ksize_x, 1});
     }
-    dnnl_memory_desc_init_by_tag(&c->src, 4, src, dnnl_f32, dnnl_nchw);
-    dnnl_memory_desc_init_by_tag(&c->dst, 4, dst, dnnl_f32, dnnl_nchw);
-    dnnl_memory_desc_init_by_tag(&c->wei, grouped ? 5 : 4, grouped ? gwei : wei, dnnl_f32,
-                                 grouped ? dnnl_goihw : dnnl_oihw);
+    dnnl_memory_desc_init_by_strides(&c->wei, nd, dims, dnnl_f32, strides);
+    dnnl_memory_desc_init_by_tag(&c->any_wei, nd, dims, dnnl_f32, dnnl_format_tag_any);
+}
+
+static void descs_init(conv_descs *c, const conv_dnnl_shape *s, const part_range *r)
+{
+    const conv_geometry *g = &s->geo;
+    channels_view(&c->src, &c->any_src, s->batch, g->c * s->groups, r->c0, r->c1, g->h, g->w);
+    channels_view(&c->dst, &c->any_dst, s->batch, s->filters, r->f0, r->f1, g->out_h, g->out_w);
+    weights_view(c, s, r);
+    dnnl_dims_t bias = {r->f1 - r->f0};
     dnnl_memory_desc_init_by_tag(&c->bias, 1, bias, dnnl_f32, dnnl_a);
-    dnnl_memory_desc_init_by_tag(&c->any_src, 4, src, dnnl_f32, dnnl_format_tag_any);
-    dnnl_memory_desc_init_by_tag(&c->any_dst, 4, dst, dnnl_f32, dnnl_format_tag_any);
-    dnnl_memory_desc_init_by_tag(&c->any_wei, grouped ? 5 : 4, grouped ? gwei : wei, dnnl_f32,
-                                 dnnl_format_tag_any);
     /* darknet pads pad_y/pad_x at the top/left; the bottom/right padding is
      * what the output size implies (smaller when the stride does not divide) */
     int span_y = (g->ksize_y - 1) * g->dilation + 1, span_x = (g->ksize_x - 1) * g->dilation + 1;
-    dnnl_dims_t st = {g->stride_y, g->stride_x}, dl = {g->dilation - 1, g->dilation - 1};
-    dnnl_dims_t pl = {g->pad_y, g->pad_x};
-    dnnl_dims_t pr = {(dnnl_dim_t)(g->out_h - 1) * g->stride_y + span_y - g->h - g->pad_y,
-                      (dnnl_dim_t)(g->out_w - 1) * g->stride_x + span_x - g->w - g->pad_x};
-    for (int i = 0; i < 2; ++i) {
-        c->strides[i] = st[i];
-        c->dilates[i] = dl[i];
-        c->pad_l[i] = pl[i];
-        c->pad_r[i] = pr[i];
-    }
+    dims_set(c->strides, 2, (dnnl_dim_t[]){g->stride_y, g->stride_x});
+    dims_set(c->dilates, 2, (dnnl_dim_t[]){g->dilation - 1, g->dilation - 1});
+    dims_set(c->pad_l, 2, (dnnl_dim_t[]){g->pad_y, g->pad_x});
+    dims_set(c->pad_r, 2, (dnnl_dim_t[]){(dnnl_dim_t)(g->out_h - 1) * g->stride_y + span_y - g->h - g->pad_y,
+                                         (dnnl_dim_t)(g->out_w - 1) * g->stride_x + span_x - g->w - g->pad_x});
 }
 
 /* A primitive descriptor with a user scratchpad and, for fused inference, the activation. */
@@ -212,78 +252,151 @@ static void step_free(step *s)
     if (s->scratch) dnnl_memory_destroy(s->scratch);
 }
 
-static dnnl_status_t forward_init(conv_dnnl *d, const conv_dnnl_shape *s, const conv_descs *c,
-                                  dnnl_primitive_desc_t *pd)
+/* A convolution descriptor of the part's range; kind: 0 forward, 1 backward data, 2 backward weights. */
+static dnnl_status_t conv_desc(dnnl_convolution_desc_t *cd, const conv_descs *c, int kind, int inference)
 {
-    dnnl_convolution_desc_t cd;
-    size_t off = 0;
-    dnnl_status_t st = dnnl_dilated_convolution_forward_desc_init(
-        &cd, s->inference ? dnnl_forward_inference : dnnl_forward_training, dnnl_convolution_direct, &c->any_src,
-        &c->any_wei, s->inference ? &c->bias : NULL, &c->any_dst, c->strides, c->dilates, c->pad_l, c->pad_r);
-    if (st == dnnl_success) st = make_pd(pd, &cd, s, NULL);
-    if (st != dnnl_success) return st;
-    if ((st = port_init(&d->f_src, &c->src, *pd, dnnl_query_src_md, INPUT, &off)) ||
-        (st = port_init(&d->f_wei, &c->wei, *pd, dnnl_query_weights_md, s->inference ? CACHED_INPUT : INPUT, &off)) ||
-        (st = port_init(&d->f_dst, &c->dst, *pd, dnnl_query_dst_md, OUTPUT, &off)))
-        return st;
-    /* the bias stays plain (its descriptor was given, not chosen) */
-    if (s->inference && (st = dnnl_memory_create(&d->f_bias.user, &c->bias, engine, DNNL_MEMORY_NONE))) return st;
-    d->f_bias.inner = d->f_bias.user;
-    return step_init(&d->fwd, *pd, off);
+    if (kind == 1)
+        return dnnl_dilated_convolution_backward_data_desc_init(cd, dnnl_convolution_direct, &c->any_src, &c->any_wei,
+                                                                &c->any_dst, c->strides, c->dilates, c->pad_l,
+                                                                c->pad_r);
+    if (kind == 2)
+        return dnnl_dilated_convolution_backward_weights_desc_init(cd, dnnl_convolution_direct, &c->any_src,
+                                                                   &c->any_wei, NULL, &c->any_dst, c->strides,
+                                                                   c->dilates, c->pad_l, c->pad_r);
+    return dnnl_dilated_convolution_forward_desc_init(
+        cd, inference ? dnnl_forward_inference : dnnl_forward_training, dnnl_convolution_direct, &c->any_src,
+        &c->any_wei, inference ? &c->bias : NULL, &c->any_dst, c->strides, c->dilates, c->pad_l, c->pad_r);
 }
 
-static dnnl_status_t backward_data_init(conv_dnnl *d, const conv_dnnl_shape *s, const conv_descs *c,
-                                        const_dnnl_primitive_desc_t hint)
+/* The primitive descriptor of a pass over the range; a backward one is
+ * hinted by the forward one of the same range. */
+static dnnl_status_t pass_pd(dnnl_primitive_desc_t *pd, const conv_dnnl_shape *s, const conv_descs *c, int kind)
 {
     dnnl_convolution_desc_t cd;
+    dnnl_primitive_desc_t hint = NULL;
+    dnnl_status_t st = kind ? pass_pd(&hint, s, c, 0) : dnnl_success;
+    if (st == dnnl_success) st = conv_desc(&cd, c, kind, s->inference);
+    if (st == dnnl_success) st = make_pd(pd, &cd, s, hint);
+    if (hint) dnnl_primitive_desc_destroy(hint);
+    return st;
+}
+
+static dnnl_status_t forward_init(part *p, const conv_dnnl_shape *s)
+{
+    conv_descs c;
     dnnl_primitive_desc_t pd;
     size_t off = 0;
-    dnnl_status_t st = dnnl_dilated_convolution_backward_data_desc_init(
-        &cd, dnnl_convolution_direct, &c->any_src, &c->any_wei, &c->any_dst, c->strides, c->dilates, c->pad_l,
-        c->pad_r);
-    if (st == dnnl_success) st = make_pd(&pd, &cd, s, hint);
+    descs_init(&c, s, &p->out);
+    dnnl_status_t st = pass_pd(&pd, s, &c, 0);
     if (st != dnnl_success) return st;
-    if (!(st = port_init(&d->d_ddst, &c->dst, pd, dnnl_query_diff_dst_md, INPUT, &off)) &&
-        !(st = port_init(&d->d_wei, &c->wei, pd, dnnl_query_weights_md, INPUT, &off)) &&
-        !(st = port_init(&d->d_dsrc, &c->src, pd, dnnl_query_diff_src_md, ADDED_OUTPUT, &off)))
-        st = step_init(&d->bwd_data, pd, off);
+    if (!(st = port_init(&p->f_src, &c.src, pd, dnnl_query_src_md, INPUT, &off)) &&
+        !(st = port_init(&p->f_wei, &c.wei, pd, dnnl_query_weights_md, s->inference ? CACHED_INPUT : INPUT, &off)) &&
+        !(st = port_init(&p->f_dst, &c.dst, pd, dnnl_query_dst_md, OUTPUT, &off)) &&
+        /* the bias stays plain (its descriptor was given, not chosen) */
+        !(st = s->inference ? dnnl_memory_create(&p->f_bias.user, &c.bias, engine, DNNL_MEMORY_NONE) : dnnl_success))
+        st = step_init(&p->fwd, pd, off);
+    p->f_bias.inner = p->f_bias.user;
     dnnl_primitive_desc_destroy(pd);
     return st;
 }
 
-static dnnl_status_t backward_weights_init(conv_dnnl *d, const conv_dnnl_shape *s, const conv_descs *c,
-                                           const_dnnl_primitive_desc_t hint)
+static dnnl_status_t backward_data_init(part *p, const conv_dnnl_shape *s)
 {
-    dnnl_convolution_desc_t cd;
+    conv_descs c;
     dnnl_primitive_desc_t pd;
     size_t off = 0;
-    dnnl_status_t st = dnnl_dilated_convolution_backward_weights_desc_init(
-        &cd, dnnl_convolution_direct, &c->any_src, &c->any_wei, NULL, &c->any_dst, c->strides, c->dilates,
-        c->pad_l, c->pad_r);
-    if (st == dnnl_success) st = make_pd(&pd, &cd, s, hint);
+    descs_init(&c, s, &p->in);
+    dnnl_status_t st = pass_pd(&pd, s, &c, 1);
     if (st != dnnl_success) return st;
-    if (!(st = port_init(&d->w_src, &c->src, pd, dnnl_query_src_md, INPUT, &off)) &&
-        !(st = port_init(&d->w_ddst, &c->dst, pd, dnnl_query_diff_dst_md, INPUT, &off)) &&
-        !(st = port_init(&d->w_dwei, &c->wei, pd, dnnl_query_diff_weights_md, ADDED_OUTPUT, &off)))
-        st = step_init(&d->bwd_weights, pd, off);
+    if (!(st = port_init(&p->d_ddst, &c.dst, pd, dnnl_query_diff_dst_md, INPUT, &off)) &&
+        !(st = port_init(&p->d_wei, &c.wei, pd, dnnl_query_weights_md, INPUT, &off)) &&
+        !(st = port_init(&p->d_dsrc, &c.src, pd, dnnl_query_diff_src_md, ADDED_OUTPUT, &off)))
+        st = step_init(&p->bwd_data, pd, off);
     dnnl_primitive_desc_destroy(pd);
+    return st;
+}
+
+static dnnl_status_t backward_weights_init(part *p, const conv_dnnl_shape *s)
+{
+    conv_descs c;
+    dnnl_primitive_desc_t pd;
+    size_t off = 0;
+    descs_init(&c, s, &p->out);
+    dnnl_status_t st = pass_pd(&pd, s, &c, 2);
+    if (st != dnnl_success) return st;
+    if (!(st = port_init(&p->w_src, &c.src, pd, dnnl_query_src_md, INPUT, &off)) &&
+        !(st = port_init(&p->w_ddst, &c.dst, pd, dnnl_query_diff_dst_md, INPUT, &off)) &&
+        !(st = port_init(&p->w_dwei, &c.wei, pd, dnnl_query_diff_weights_md, ADDED_OUTPUT, &off)))
+        st = step_init(&p->bwd_weights, pd, off);
+    dnnl_primitive_desc_destroy(pd);
+    return st;
+}
+
+/* Boundary p of n nearly equal pieces of len, on multiples of align (oneDNN's
+ * AVX2 kernels block channels by 8). */
+static int split(int len, int n, int p, int align)
+{
+    return p >= n ? len : (int)((long)len * p / n) / align * align;
+}
+
+/* Part p of n: over output channels (by_output) or input channels; grouped
+ * convolutions are cut between groups. */
+static part_range range_of(const conv_dnnl_shape *s, int by_output, int p, int n)
+{
+    int cg = s->geo.c, fg = s->filters / s->groups;
+    part_range r = {0, cg * s->groups, 0, s->filters, 0, s->groups};
+    if (s->groups > 1) {
+        r.g0 = split(s->groups, n, p, 1);
+        r.g1 = split(s->groups, n, p + 1, 1);
+        r = (part_range){r.g0 * cg, r.g1 * cg, r.g0 * fg, r.g1 * fg, r.g0, r.g1};
+    } else if (by_output) {
+        r.f0 = split(s->filters, n, p, 8);
+        r.f1 = split(s->filters, n, p + 1, 8);
+    } else {
+        r.c0 = split(r.c1, n, p, 8);
+        r.c1 = split(r.c1, n, p + 1, 8);
+    }
+    return r;
+}
+
+/* How many parts a pass is cut into: one per pool thread, when each gets at
+ * least 8 channels (or a group) and the convolution is worth handing out
+ * (s->min_cut_flops). */
+static int parts_for(const conv_dnnl_shape *s, int by_output)
+{
+    const conv_geometry *g = &s->geo;
+    double flops = 2.0 * s->batch * s->filters * g->c * g->ksize_y * g->ksize_x * g->out_h * g->out_w;
+    int units = s->groups > 1 ? s->groups : (by_output ? s->filters : g->c) / 8;
+    int n = threadpool_size() < units ? threadpool_size() : units;
+    return flops < s->min_cut_flops || n < 1 ? 1 : n > MAX_PARTS ? MAX_PARTS : n;
+}
+
+static dnnl_status_t part_init(part *p, const conv_dnnl_shape *s, int has_out, int has_in)
+{
+    dnnl_status_t st = dnnl_stream_create(&p->stream, engine, dnnl_stream_default_flags);
+    if (st == dnnl_success && has_out) st = forward_init(p, s);
+    if (st == dnnl_success && has_out && !s->inference) st = backward_weights_init(p, s);
+    if (st == dnnl_success && has_in && !s->inference) st = backward_data_init(p, s);
     return st;
 }
 
 conv_dnnl *conv_dnnl_create(const conv_dnnl_shape *s, char *why, size_t why_size)
 {
     pthread_once(&engine_once, engine_create);
+    one_thread();   /* the implementations plan their work for the thread count at creation */
     conv_dnnl *d = calloc(1, sizeof *d);
-    dnnl_primitive_desc_t fwd = NULL;
-    conv_descs c;
-    descs_init(&c, s);
     dnnl_status_t st = !engine ? dnnl_runtime_error : !d ? dnnl_out_of_memory : dnnl_success;
-    if (st == dnnl_success) st = dnnl_stream_create(&d->stream, engine, dnnl_stream_default_flags);
-    if (st == dnnl_success) st = forward_init(d, s, &c, &fwd);
-    if (st == dnnl_success && !s->inference) st = backward_data_init(d, s, &c, fwd);
-    if (st == dnnl_success && !s->inference) st = backward_weights_init(d, s, &c, fwd);
-    if (fwd) dnnl_primitive_desc_destroy(fwd);
+    int n_out = parts_for(s, 1), n_in = s->inference ? 0 : parts_for(s, 0);
+    for (int i = 0; st == dnnl_success && i < (n_out > n_in ? n_out : n_in); ++i) {
+        part *p = &d->parts[d->n_parts++];
+        p->out = range_of(s, 1, i, n_out);
+        p->in = range_of(s, 0, i, n_in);
+        st = part_init(p, s, i < n_out, i < n_in);
+        p->base = d->bytes;
+        d->bytes += max3(p->fwd.bytes, p->bwd_data.bytes, p->bwd_weights.bytes);
+    }
     if (st == dnnl_success) {
+        d->shape = *s;
         d->inference = s->inference;
         return d;
     }
@@ -292,26 +405,25 @@ conv_dnnl *conv_dnnl_create(const conv_dnnl_shape *s, char *why, size_t why_size
     return NULL;
 }
 
+static void part_free(part *p)
+{
+    port *ports[] = {&p->f_src, &p->f_wei, &p->f_dst, &p->f_bias, &p->d_ddst, &p->d_wei,
+                     &p->d_dsrc, &p->w_src, &p->w_ddst, &p->w_dwei};
+    for (size_t i = 0; i < sizeof ports / sizeof ports[0]; ++i) port_free(ports[i]);
+    step_free(&p->fwd);
+    step_free(&p->bwd_data);
+    step_free(&p->bwd_weights);
+    if (p->stream) dnnl_stream_destroy(p->stream);
+}
+
 void conv_dnnl_free(conv_dnnl *d)
 {
     if (!d) return;
-    port *ports[] = {&d->f_src, &d->f_wei, &d->f_dst, &d->f_bias, &d->d_ddst, &d->d_wei,
-                     &d->d_dsrc, &d->w_src, &d->w_ddst, &d->w_dwei};
-    for (size_t i = 0; i < sizeof ports / sizeof ports[0]; ++i) port_free(ports[i]);
-    step_free(&d->fwd);
-    step_free(&d->bwd_data);
-    step_free(&d->bwd_weights);
-    if (d->stream) dnnl_stream_destroy(d->stream);
+    for (int i = 0; i < d->n_parts; ++i) part_free(&d->parts[i]);
     free(d);
 }
 
-size_t conv_dnnl_workspace(const conv_dnnl *d)
-{
-    size_t bytes = d->fwd.bytes;
-    if (d->bwd_data.bytes > bytes) bytes = d->bwd_data.bytes;
-    if (d->bwd_weights.bytes > bytes) bytes = d->bwd_weights.bytes;
-    return bytes ? (bytes + ALIGN) / sizeof(float) : 0;
-}
+size_t conv_dnnl_workspace(const conv_dnnl *d) { return d->bytes ? (d->bytes + ALIGN) / sizeof(float) : 0; }
 
 void conv_dnnl_weights_changed(conv_dnnl *d) { d->weights_ready = 0; }
 
@@ -342,65 +454,121 @@ static dnnl_status_t step_run(const step *s, dnnl_stream_t stream, dnnl_exec_arg
     return dnnl_primitive_execute(s->prim, stream, n, args);
 }
 
+/* Where a range starts in the caller's tensors, in floats. */
+static size_t src_at(const conv_dnnl_shape *s, const part_range *r) { return (size_t)r->c0 * s->geo.h * s->geo.w; }
+static size_t dst_at(const conv_dnnl_shape *s, const part_range *r)
+{
+    return (size_t)r->f0 * s->geo.out_h * s->geo.out_w;
+}
+static size_t weights_at(const conv_dnnl_shape *s, const part_range *r)
+{
+    size_t kk = (size_t)s->geo.ksize_y * s->geo.ksize_x;
+    return s->groups > 1 ? (size_t)r->f0 * s->geo.c * kk : ((size_t)r->f0 * s->geo.c + r->c0) * kk;
+}
+
+/* The tensors of one call, shared by its parts. */
+typedef struct {
+    conv_dnnl *d;
+    const float *x, *w, *bias, *dy;
+    float *y, *w_grad, *in_delta;
+    char *ws;
+    dnnl_status_t status[MAX_PARTS];
+} call;
+
+static dnnl_status_t part_forward(const call *c, part *p, char *ws)
+{
+    const conv_dnnl_shape *s = &c->d->shape;
+    port_bind(&p->f_src, c->x + src_at(s, &p->out), ws);
+    port_bind(&p->f_wei, c->w + weights_at(s, &p->out), ws);
+    port_bind(&p->f_dst, c->y + dst_at(s, &p->out), ws);
+    dnnl_status_t st = port_reorder(&p->f_src, p->stream, 0);
+    if (st == dnnl_success && !c->d->weights_ready) st = port_reorder(&p->f_wei, p->stream, 0);
+    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, p->f_src.inner}, {DNNL_ARG_WEIGHTS, p->f_wei.inner},
+                               {DNNL_ARG_DST, p->f_dst.inner}};
+    int n = 3;
+    if (s->inference) {
+        port_bind(&p->f_bias, c->bias + p->out.f0, ws);
+        args[n++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, p->f_bias.inner};
+    }
+    if (st == dnnl_success) st = step_run(&p->fwd, p->stream, args, n, ws);
+    if (st == dnnl_success) st = port_reorder(&p->f_dst, p->stream, 1);
+    return st;
+}
+
+static dnnl_status_t part_backward_data(const call *c, part *p, char *ws)
+{
+    const conv_dnnl_shape *s = &c->d->shape;
+    port_bind(&p->d_ddst, c->dy + dst_at(s, &p->in), ws);
+    port_bind(&p->d_wei, c->w + weights_at(s, &p->in), ws);
+    port_bind(&p->d_dsrc, c->in_delta + src_at(s, &p->in), ws);
+    dnnl_status_t st = port_reorder(&p->d_ddst, p->stream, 0);
+    if (st == dnnl_success) st = port_reorder(&p->d_wei, p->stream, 0);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_DIFF_DST, p->d_ddst.inner}, {DNNL_ARG_WEIGHTS, p->d_wei.inner},
+                               {DNNL_ARG_DIFF_SRC, p->d_dsrc.inner}};
+    if (st == dnnl_success) st = step_run(&p->bwd_data, p->stream, args, 3, ws);
+    if (st == dnnl_success) st = port_reorder(&p->d_dsrc, p->stream, 1);
+    return st;
+}
+
+static dnnl_status_t part_backward_weights(const call *c, part *p, char *ws)
+{
+    const conv_dnnl_shape *s = &c->d->shape;
+    port_bind(&p->w_src, c->x + src_at(s, &p->out), ws);
+    port_bind(&p->w_ddst, c->dy + dst_at(s, &p->out), ws);
+    port_bind(&p->w_dwei, c->w_grad + weights_at(s, &p->out), ws);
+    dnnl_status_t st = port_reorder(&p->w_src, p->stream, 0);
+    if (st == dnnl_success) st = port_reorder(&p->w_ddst, p->stream, 0);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, p->w_src.inner}, {DNNL_ARG_DIFF_DST, p->w_ddst.inner},
+                               {DNNL_ARG_DIFF_WEIGHTS, p->w_dwei.inner}};
+    if (st == dnnl_success) st = step_run(&p->bwd_weights, p->stream, args, 3, ws);
+    if (st == dnnl_success) st = port_reorder(&p->w_dwei, p->stream, 1);
+    return st;
+}
+
+/* Pool tasks: each part single-threaded in oneDNN, on its own workspace bytes. */
+static void forward_parts(void *ctx, int p0, int p1)
+{
+    call *c = ctx;
+    one_thread();
+    for (int i = p0; i < p1; ++i) {
+        part *p = &c->d->parts[i];
+        c->status[i] = p->fwd.prim ? part_forward(c, p, c->ws + p->base) : dnnl_success;
+    }
+}
+
+static void backward_parts(void *ctx, int p0, int p1)
+{
+    call *c = ctx;
+    one_thread();
+    for (int i = p0; i < p1; ++i) {
+        part *p = &c->d->parts[i];
+        dnnl_status_t st = p->bwd_weights.prim ? part_backward_weights(c, p, c->ws + p->base) : dnnl_success;
+        if (st == dnnl_success && c->in_delta && p->bwd_data.prim)
+            st = part_backward_data(c, p, c->ws + p->base);
+        c->status[i] = st;
+    }
+}
+
+static int run_parts(call *c, parallel_fn fn)
+{
+    parallel_for(c->d->n_parts, 1, fn, c);
+    for (int i = 0; i < c->d->n_parts; ++i)
+        if (c->status[i] != dnnl_success || dnnl_stream_wait(c->d->parts[i].stream) != dnnl_success) return -1;
+    return 0;
+}
+
 int conv_dnnl_forward(conv_dnnl *d, const float *x, const float *w, const float *bias, float *y, float *workspace)
 {
-    char *ws = aligned(workspace);
-    use_pool_threads();
-    port_bind(&d->f_src, x, ws);
-    port_bind(&d->f_wei, w, ws);
-    port_bind(&d->f_dst, y, ws);
-    dnnl_status_t st = port_reorder(&d->f_src, d->stream, 0);
-    if (st == dnnl_success && !d->weights_ready) st = port_reorder(&d->f_wei, d->stream, 0);
-    d->weights_ready = d->inference && st == dnnl_success;
-    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, d->f_src.inner}, {DNNL_ARG_WEIGHTS, d->f_wei.inner},
-                               {DNNL_ARG_DST, d->f_dst.inner}};
-    int n = 3;
-    if (d->inference) {
-        port_bind(&d->f_bias, bias, ws);
-        args[n++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, d->f_bias.inner};
-    }
-    if (st == dnnl_success) st = step_run(&d->fwd, d->stream, args, n, ws);
-    if (st == dnnl_success) st = port_reorder(&d->f_dst, d->stream, 1);
-    if (st == dnnl_success) st = dnnl_stream_wait(d->stream);
-    return st == dnnl_success ? 0 : -1;
-}
-
-static dnnl_status_t backward_data(conv_dnnl *d, const float *w, const float *dy, float *in_delta, char *ws)
-{
-    port_bind(&d->d_ddst, dy, ws);
-    port_bind(&d->d_wei, w, ws);
-    port_bind(&d->d_dsrc, in_delta, ws);
-    dnnl_status_t st = port_reorder(&d->d_ddst, d->stream, 0);
-    if (st == dnnl_success) st = port_reorder(&d->d_wei, d->stream, 0);
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_DIFF_DST, d->d_ddst.inner}, {DNNL_ARG_WEIGHTS, d->d_wei.inner},
-                               {DNNL_ARG_DIFF_SRC, d->d_dsrc.inner}};
-    if (st == dnnl_success) st = step_run(&d->bwd_data, d->stream, args, 3, ws);
-    if (st == dnnl_success) st = port_reorder(&d->d_dsrc, d->stream, 1);
-    return st;
-}
-
-static dnnl_status_t backward_weights(conv_dnnl *d, const float *x, const float *dy, float *w_grad, char *ws)
-{
-    port_bind(&d->w_src, x, ws);
-    port_bind(&d->w_ddst, dy, ws);
-    port_bind(&d->w_dwei, w_grad, ws);
-    dnnl_status_t st = port_reorder(&d->w_src, d->stream, 0);
-    if (st == dnnl_success) st = port_reorder(&d->w_ddst, d->stream, 0);
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, d->w_src.inner}, {DNNL_ARG_DIFF_DST, d->w_ddst.inner},
-                               {DNNL_ARG_DIFF_WEIGHTS, d->w_dwei.inner}};
-    if (st == dnnl_success) st = step_run(&d->bwd_weights, d->stream, args, 3, ws);
-    if (st == dnnl_success) st = port_reorder(&d->w_dwei, d->stream, 1);
-    return st;
+    call c = {d, x, w, bias, NULL, y, NULL, NULL, aligned(workspace), {0}};
+    int r = run_parts(&c, forward_parts);
+    d->weights_ready = d->inference && r == 0;
+    return r;
 }
 
 int conv_dnnl_backward(conv_dnnl *d, const float *x, const float *w, const float *out_delta, float *w_grad,
                        float *in_delta, float *workspace)
 {
     if (d->inference) return -1;
-    char *ws = aligned(workspace);
-    use_pool_threads();
-    dnnl_status_t st = backward_weights(d, x, out_delta, w_grad, ws);
-    if (st == dnnl_success && in_delta) st = backward_data(d, w, out_delta, in_delta, ws);
-    if (st == dnnl_success) st = dnnl_stream_wait(d->stream);
-    return st == dnnl_success ? 0 : -1;
+    call c = {d, x, w, NULL, out_delta, NULL, w_grad, in_delta, aligned(workspace), {0}};
+    return run_parts(&c, backward_parts);
 }

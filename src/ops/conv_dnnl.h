@@ -23,12 +23,15 @@ typedef struct {
      * convolution (a network that is never trained); 0: forward without bias
      * plus both backward passes */
     int inference;
-    activation act;        /* inference: fused when conv_dnnl_fuses(act) */
+    activation act;        /* inference: fused as a post-op (every kind has one) */
+    /* Each pass is cut into one part per thread of the pool (by channels or
+     * groups) when it has at least this many flops: CONV_DNNL_MIN_CUT_FLOPS,
+     * or 0 to cut even tiny ones (the tests of the cutting). */
+    double min_cut_flops;
 } conv_dnnl_shape;
 
-/* Whether oneDNN's post-op computes this activation with our formula
- * (activation_math.h); others run after the convolution. */
-int conv_dnnl_fuses(activation a);
+/* ~0.1 ms of work: handing out less costs more than it saves */
+#define CONV_DNNL_MIN_CUT_FLOPS 4e6
 
 /* NULL when oneDNN has no implementation for the shape (why says so). */
 conv_dnnl *conv_dnnl_create(const conv_dnnl_shape *s, char *why, size_t why_size);
