@@ -5,7 +5,7 @@ teacher run under no_grad in eval mode on the same images, KL of the
 per-channel spatial softmax (tau 1, weight 10 per level) on the five FPN
 outputs added to the detection loss; 320x320, batch 2, CPU, 2 threads (or
 --size, --batch, --device cuda), timed like `darknet benchmark`. Also times the teacher's FPN forward alone and its
-plain inference (batch 2). Prints:
+plain inference (batch 2), unless --distill-only (they print 0). Prints:
 torch distill_ms=D student_ms=S teacher_fpn_ms=F teacher_infer_ms=I"""
 import argparse
 import torch
@@ -22,6 +22,7 @@ parser.add_argument("--iters", type=int, default=3)
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--batch", type=int, default=2)
 parser.add_argument("--device", default="cpu")
+parser.add_argument("--distill-only", action="store_true")
 args = parser.parse_args()
 dev = torch.device(args.device)
 torch.set_num_threads(args.threads)
@@ -73,9 +74,11 @@ def step(distill):
 
 
 distill_ms = mean_ms(lambda: step(True), args.iters, dev)
-student_ms = mean_ms(lambda: step(False), args.iters, dev)
-teacher_fpn_ms = mean_ms(teacher_fpn, args.iters, dev)
-with torch.no_grad():
-    teacher_infer_ms = mean_ms(lambda: teacher(xt), args.iters, dev)
+student_ms = teacher_fpn_ms = teacher_infer_ms = 0
+if not args.distill_only:
+    student_ms = mean_ms(lambda: step(False), args.iters, dev)
+    teacher_fpn_ms = mean_ms(teacher_fpn, args.iters, dev)
+    with torch.no_grad():
+        teacher_infer_ms = mean_ms(lambda: teacher(xt), args.iters, dev)
 print(f"torch distill_ms={distill_ms:.3f} student_ms={student_ms:.3f} "
       f"teacher_fpn_ms={teacher_fpn_ms:.3f} teacher_infer_ms={teacher_infer_ms:.3f}")

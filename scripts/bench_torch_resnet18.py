@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch's side of the ResNet-18 benchmark: torchvision's resnet18 on the CPU
-with 2 threads, timed like `darknet benchmark` (warm-up, then the mean of N runs).
-Prints: torch forward_ms=F train_ms=T"""
+with 2 threads, timed like `darknet benchmark` (warm-up, then the mean of N runs);
+--train-batch 0 skips the training step. Prints: torch forward_ms=F train_ms=T"""
 import argparse
 import torch
 import torchvision
@@ -37,6 +37,6 @@ def step():
     opt.step()
 
 
-train_ms = mean_ms(step, args.iters)
+train_ms = mean_ms(step, args.iters) if args.train_batch else 0
 print(f"torch {torch.__version__} threads={torch.get_num_threads()}")
 print(f"torch forward_ms={forward_ms:.3f} train_ms={train_ms:.3f}")
