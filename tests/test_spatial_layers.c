@@ -127,6 +127,32 @@ TEST(maxpool_backward_matches_finite_differences)
     }
 }
 
+TEST(maxpool_ties_go_to_the_first_tap_and_inference_pools_alike)
+{
+    /* a constant image: every window ties, and its first tap (top-left) wins */
+    network *net = build_net("[net]\nbatch=1\nwidth=6\nheight=4\nchannels=2\n[maxpool]\nsize=2\nstride=2\n");
+    if (!net) return;
+    float x[48], grad[48] = {0};
+    for (int i = 0; i < 48; ++i) x[i] = 0.5f;
+    net->train = 1;
+    net->input_grad = grad;
+    forward_network(net, x);
+    for (int i = 0; i < net->layers[0].outputs; ++i) net->layers[0].delta[i] = 1;
+    backward_network(net, x);
+    for (int i = 0; i < 48; ++i) CHECK_NEAR(grad[i], (i % 6) % 2 == 0 && (i / 6) % 2 == 0, 0);
+    /* an inference-only network (no argmax kept) gives the same maxima */
+    const char *path = temp_file("[net]\nbatch=1\nwidth=6\nheight=4\nchannels=2\n[maxpool]\nsize=2\nstride=2\n");
+    network *frozen = load_network_frozen(path, NULL);
+    unlink(path);
+    CHECK(frozen != NULL);
+    random_fill(x, 48, -1, 1, 4);
+    float want[12];
+    memcpy(want, network_predict(net, x), sizeof want);
+    if (frozen) CHECK(memcmp(network_predict(frozen, x), want, sizeof want) == 0);
+    free_network(frozen);
+    free_network(net);
+}
+
 /* ---------------- avgpool ---------------- */
 
 TEST(avgpool_forward_and_backward)

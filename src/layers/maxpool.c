@@ -72,7 +72,38 @@ static int maxpool_setup(layer *l, network *net)
 typedef struct {
     const layer *l;
     const float *in;
+    float *in_delta;    /* backward */
 } pool_job;
+
+/* The common downsampling pool: 2x2 windows at stride 2, all inside the
+ * image (no clamping), so the taps are plain loads the compiler vectorises. */
+static int whole_2x2(const layer *l, const maxpool_state *s)
+{
+    return s->size == 2 && s->stride_x == 2 && s->stride_y == 2 && s->padding / 2 == 0 && 2 * l->out_w <= l->w &&
+           2 * l->out_h <= l->h;
+}
+
+/* One plane of whole_2x2; ties keep the first tap in row order, as the general loop. */
+static void forward_2x2(const float *in, int w, int ow, int oh, float *out, int *arg)
+{
+    for (int y = 0; y < oh; ++y) {
+        const float *r0 = in + (size_t)2 * y * w, *r1 = r0 + w;
+        float *o = out + (size_t)y * ow;
+        for (int x = 0; x < ow; ++x) {
+            float a = r0[2 * x], b = r0[2 * x + 1], c = r1[2 * x], d = r1[2 * x + 1];
+            float ab = b > a ? b : a, cd = d > c ? d : c;
+            o[x] = cd > ab ? cd : ab;
+        }
+        if (!arg) continue;
+        int *a = arg + (size_t)y * ow, row = 2 * y * w;
+        for (int x = 0; x < ow; ++x) {
+            float p = r0[2 * x], q = r0[2 * x + 1], u = r1[2 * x], v = r1[2 * x + 1];
+            int top = q > p ? 1 : 0, bottom = v > u ? w + 1 : w;
+            float tb = q > p ? q : p, bb = v > u ? v : u;
+            a[x] = row + 2 * x + (bb > tb ? bottom : top);
+        }
+    }
+}
 
 /* Planes [start, end) of batch*c. */
 static void forward_planes(void *ctx, int start, int end)
@@ -80,11 +111,15 @@ static void forward_planes(void *ctx, int start, int end)
     const pool_job *j = ctx;
     const layer *l = j->l;
     const maxpool_state *s = l->priv;
-    int off = -(s->padding / 2), ow = l->out_w, oh = l->out_h;
+    int off = -(s->padding / 2), ow = l->out_w, oh = l->out_h, fast = whole_2x2(l, s);
     for (int p = start; p < end; ++p) {
         const float *in = j->in + (size_t)p * l->w * l->h;
         float *out = l->output + (size_t)p * ow * oh;
         int *arg = s->argmax ? s->argmax + (size_t)p * ow * oh : NULL;
+        if (fast) {
+            forward_2x2(in, l->w, ow, oh, out, arg);
+            continue;
+        }
         for (int y = 0; y < oh; ++y) {
             /* clamp the window to the image once, so the tap loop has no checks */
             int y0 = y * s->stride_y + off, y1 = y0 + s->size;
@@ -127,22 +162,32 @@ static int plane_grain(const layer *l, int window)
 static void maxpool_forward(layer *l, network *net)
 {
     maxpool_state *s = l->priv;
-    pool_job j = {l, net->input};
+    pool_job j = {l, net->input, NULL};
     parallel_for(l->batch * l->c, plane_grain(l, s->size * s->size), forward_planes, &j);
+}
+
+/* Planes [start, end): each routes its gradient into its own input plane. */
+static void backward_planes(void *ctx, int start, int end)
+{
+    const pool_job *j = ctx;
+    const layer *l = j->l;
+    const maxpool_state *s = l->priv;
+    size_t plane_out = (size_t)l->out_w * l->out_h, plane_in = (size_t)l->w * l->h;
+    for (int p = start; p < end; ++p) {
+        const int *arg = s->argmax + p * plane_out;
+        const float *d = l->delta + p * plane_out;
+        float *in_delta = j->in_delta + p * plane_in;
+        for (size_t o = 0; o < plane_out; ++o)
+            if (arg[o] >= 0) in_delta[arg[o]] += d[o];
+    }
 }
 
 static void maxpool_backward(layer *l, network *net)
 {
     maxpool_state *s = l->priv;
     if (!net->input_delta || !s->argmax) return;
-    size_t plane_out = (size_t)l->out_w * l->out_h, plane_in = (size_t)l->w * l->h;
-    for (int p = 0; p < l->batch * l->c; ++p) {
-        const int *arg = s->argmax + p * plane_out;
-        const float *d = l->delta + p * plane_out;
-        float *in_delta = net->input_delta + p * plane_in;
-        for (size_t o = 0; o < plane_out; ++o)
-            if (arg[o] >= 0) in_delta[arg[o]] += d[o];
-    }
+    pool_job j = {l, NULL, net->input_delta};
+    parallel_for(l->batch * l->c, plane_grain(l, 1), backward_planes, &j);
 }
 
 static void maxpool_free(layer *l)
