@@ -222,16 +222,25 @@ static int forced_path(conv_path *path)
 }
 
 #ifdef DN_DNNL
-/* Where oneDNN beats im2col + OpenBLAS on this machine (2 cores, AVX2, see
- * docs/PERFORMANCE.md "oneDNN"): everything but depthwise, where our direct
- * loop needs no blocked copies (and stays fast for 51x51 kernels). */
-static int dnnl_is_faster(const conv_state *s) { return !s->depthwise; }
+/* Where oneDNN beats im2col + OpenBLAS (2-core AVX2 EPYC, best of 3 runs per
+ * layer, docs/PERFORMANCE.md "oneDNN"): ResNet-18's forward layers at 0.47-1.1
+ * of gemm's time (sum 91 vs 119 ms), retinanet_tiny's head and FPN layers in
+ * training at 0.17-0.8; but not depthwise (our direct loop needs no blocked
+ * copies and stays fast for 51x51 kernels), and not training of thin layers
+ * on large maps (<= 32 filters, >= 64x64 outputs: retinanet_tiny's first two,
+ * 1.43 and 1.10 of gemm's time), where the reorders of big, thin tensors to
+ * and from the blocked layout cost as much as the convolution. */
+static int dnnl_is_faster(const layer *l, const conv_state *s, const network *net)
+{
+    int thin_and_large = s->filters <= 32 && l->out_h * l->out_w >= 64 * 64;
+    return !s->depthwise && !(net->trainable && thin_and_large);
+}
 
 static int dnnl_setup(layer *l, conv_state *s, network *net, conv_path path)
 {
     conv_dnnl_free(s->dnnl);
     s->dnnl = NULL;
-    if (path == PATH_GEMM || (path == PATH_AUTO && !dnnl_is_faster(s))) return 0;
+    if (path == PATH_GEMM || (path == PATH_AUTO && !dnnl_is_faster(l, s, net))) return 0;
     conv_dnnl_shape shape = {s->geo, l->batch, s->groups, s->filters, !net->trainable, s->act,
                              path == PATH_DNNL ? 0 : CONV_DNNL_MIN_CUT_FLOPS};
     shape.geo.c = l->c / s->groups;
