@@ -88,6 +88,7 @@ static const conv_case cases[] = {
     {2, 7, 9, 4, 1, 7, 1, 1, 1, 2},   /* rectangular 1x7, groups */
     {3, 12, 12, 3, 11, 11, 1, 1, 1, 3}, /* large depthwise kernel */
     {17, 4, 5, 24, 3, 3, 1, 1, 1, 1},  /* enough channels for oneDNN to cut it by channels over the threads */
+    {1, 32, 33, 2, 3, 3, 1, 1, 1, 1},  /* a map of >= 1024 outputs: one gemm per image (smaller ones share) */
 };
 
 static void forward_matches_reference(const char *backend)

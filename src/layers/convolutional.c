@@ -41,6 +41,7 @@ typedef struct {
     float *pre_act;        /* batch*outputs before the activation, when its gradient needs it */
     conv_geometry geo;     /* one group of one image */
     int depthwise, pointwise;
+    int images_per_gemm;   /* > 1: small maps, several images unfolded side by side per gemm */
     float init_std;        /* > 0: weights drawn from N(0, init_std) (RetinaNet heads); 0: He */
     /* Inference-only networks: batch norm folded into copies of the weights
      * and biases (conv_weights_changed), so forward is convolution + bias +
@@ -265,6 +266,15 @@ static int conv_path_setup(layer *l, conv_state *s, network *net)
 #endif
 }
 
+/* A gemm wants at least ~1024 columns to fill its panels; a 4x4 map gives 16
+ * per image. Maps smaller than that are unfolded several images at a time
+ * (retinanet_tiny's 8x8 and 4x4 head layers at batch 16: one gemm instead of 16). */
+static int images_per_gemm(int batch, int spatial)
+{
+    int images = (1024 + spatial - 1) / spatial;
+    return images < batch ? images : batch;
+}
+
 static int conv_setup(layer *l, network *net)
 {
     conv_state *s = l->priv;
@@ -296,6 +306,9 @@ static int conv_setup(layer *l, network *net)
     if (s->depthwise) g->c = l->c;
     size_t spatial = (size_t)g->out_h * g->out_w;
     l->workspace = (s->depthwise || s->pointwise) ? 0 : (size_t)cg * s->size_x * s->size_y * spatial;
+    s->images_per_gemm = s->depthwise ? 1 : images_per_gemm(l->batch, (int)spatial);
+    if (s->images_per_gemm > 1)   /* the columns, and the product (or gathered deltas) beside them */
+        l->workspace = ((size_t)cg * s->size_x * s->size_y + s->filters / s->groups) * s->images_per_gemm * spatial;
     l->flops = 2.0 * s->filters * cg * s->size_x * s->size_y * spatial;
     size_t n = (size_t)l->batch * s->filters * spatial;
     if (s->batch_normalize) {
@@ -319,13 +332,68 @@ static output_stage conv_stage(conv_state *s)
                           s->pre_act, s->act};
 }
 
+/* Rows [filters of group gr] of `images` images between x[b][channels][n] and
+ * the [rows][images * n] block of a gemm (to_block: gather, else scatter). */
+static void move_rows(float *x, int channels, int n, int gr, int rows, int images, float *block, int to_block)
+{
+    for (int i = 0; i < images; ++i)
+        for (int r = 0; r < rows; ++r) {
+            float *a = x + ((size_t)i * channels + (size_t)gr * rows + r) * n;
+            float *b = block + (size_t)r * images * n + (size_t)i * n;
+            memcpy(to_block ? b : a, to_block ? a : b, sizeof(float) * n);
+        }
+}
+
+/* conv_linear_forward for small maps: images_per_gemm images per product. */
+static void forward_images(layer *l, network *net, const float *weights)
+{
+    conv_state *s = l->priv;
+    const conv_geometry *g = &s->geo;
+    int m = s->filters / s->groups, k = g->c * s->size_x * s->size_y, n = g->out_h * g->out_w;
+    for (int b0 = 0; b0 < l->batch; b0 += s->images_per_gemm) {
+        int nb = l->batch - b0 < s->images_per_gemm ? l->batch - b0 : s->images_per_gemm, cols = nb * n;
+        float *unfolded = net->workspace, *product = net->workspace + (size_t)k * cols;
+        for (int gr = 0; gr < s->groups; ++gr) {
+            im2col_images(net->input + ((size_t)b0 * l->c + gr * g->c) * l->h * l->w, nb, (size_t)l->c * l->h * l->w, g,
+                          unfolded);
+            gemm(0, 0, m, cols, k, 1, weights + (size_t)gr * m * k, k, unfolded, cols, 0, product, cols);
+            move_rows(l->output + (size_t)b0 * s->filters * n, s->filters, n, gr, m, nb, product, 0);
+        }
+    }
+}
+
+/* conv_backward's gemm part for small maps, images_per_gemm images per product. */
+static void backward_images(layer *l, network *net)
+{
+    conv_state *s = l->priv;
+    const conv_geometry *g = &s->geo;
+    int m = s->filters / s->groups, k = g->c * s->size_x * s->size_y, n = g->out_h * g->out_w;
+    size_t image = (size_t)l->c * l->h * l->w;
+    for (int b0 = 0; b0 < l->batch; b0 += s->images_per_gemm) {
+        int nb = l->batch - b0 < s->images_per_gemm ? l->batch - b0 : s->images_per_gemm, cols = nb * n;
+        float *unfolded = net->workspace, *deltas = net->workspace + (size_t)k * cols;
+        for (int gr = 0; gr < s->groups; ++gr) {
+            size_t at = (size_t)b0 * image + (size_t)gr * g->c * l->h * l->w;
+            const float *w = s->weights + (size_t)gr * m * k;
+            move_rows(l->delta + (size_t)b0 * s->filters * n, s->filters, n, gr, m, nb, deltas, 1);
+            im2col_images(net->input + at, nb, image, g, unfolded);
+            gemm(0, 1, m, k, cols, 1, deltas, cols, unfolded, cols, 1, s->weight_grad + (size_t)gr * m * k, k);
+            if (!net->input_delta) continue;
+            gemm(1, 0, k, cols, m, 1, w, k, deltas, cols, 0, unfolded, cols);
+            col2im_add_images(unfolded, g, net->input_delta + at, nb, image);
+        }
+    }
+}
+
 /* The convolution without bias on our code: direct depthwise, or im2col + gemm. */
 static void conv_linear_forward(layer *l, network *net, const float *weights)
 {
     conv_state *s = l->priv;
     const conv_geometry *g = &s->geo;
     int m = s->filters / s->groups, k = g->c * s->size_x * s->size_y, n = g->out_h * g->out_w;
-    if (s->depthwise) {
+    if (s->images_per_gemm > 1) {
+        forward_images(l, net, weights);
+    } else if (s->depthwise) {
         depthwise_forward(net->input, weights, l->output, g, l->batch);
     } else {
         for (int b = 0; b < l->batch; ++b)
@@ -399,6 +467,7 @@ static void conv_backward(layer *l, network *net)
                            net->input_delta);
         return;
     }
+    if (s->images_per_gemm > 1) return backward_images(l, net);
     for (int b = 0; b < l->batch; ++b)
         for (int gr = 0; gr < s->groups; ++gr) {
             const float *in = net->input + ((size_t)b * l->c + gr * g->c) * l->h * l->w;

@@ -20,18 +20,22 @@ typedef struct {
     const conv_geometry *g;
     const float *src;
     float *dst;
+    int images;
+    size_t image_stride, ld;   /* floats from one image to the next; from one col row to the next */
 } unfold_args;
 
-/* One row of `col` per (channel, ky, kx); whole rows stay on one thread. */
+/* One row of `col` per (channel, ky, kx), each image's columns side by side;
+ * whole rows stay on one thread. */
 static void im2col_rows(void *ctx, int r0, int r1)
 {
     const unfold_args *a = ctx;
     const conv_geometry *g = a->g;
     int kk = g->ksize_y * g->ksize_x;
-    for (int r = r0; r < r1; ++r) {
+    for (int q = r0 * a->images; q < r1 * a->images; ++q) {
+        int r = q / a->images, i = q % a->images;
         int ch = r / kk, ky = (r % kk) / g->ksize_x, kx = r % g->ksize_x;
-        const float *im = a->src + (size_t)ch * g->h * g->w;
-        float *out = a->dst + (size_t)r * g->out_h * g->out_w;
+        const float *im = a->src + i * a->image_stride + (size_t)ch * g->h * g->w;
+        float *out = a->dst + (size_t)r * a->ld + (size_t)i * g->out_h * g->out_w;
         int x0 = kx * g->dilation - g->pad_x, lo, hi;
         conv_valid_range(g, x0, &lo, &hi); /* the same for every row */
         for (int oy = 0; oy < g->out_h; ++oy) {
@@ -52,23 +56,26 @@ static void im2col_rows(void *ctx, int r0, int r1)
     }
 }
 
-void im2col(const float *im, const conv_geometry *g, float *col)
+void im2col_images(const float *im, int images, size_t image_stride, const conv_geometry *g, float *col)
 {
-    unfold_args a = {g, im, col};
+    unfold_args a = {g, im, col, images, image_stride, (size_t)images * g->out_h * g->out_w};
     parallel_for(g->c * g->ksize_y * g->ksize_x, 1, im2col_rows, &a);
 }
 
-/* One input channel per task, so no two threads add into the same pixel. */
+void im2col(const float *im, const conv_geometry *g, float *col) { im2col_images(im, 1, 0, g, col); }
+
+/* One input channel of one image per task, so no two threads add into the same pixel. */
 static void col2im_channels(void *ctx, int c0, int c1)
 {
     const unfold_args *a = ctx;
     const conv_geometry *g = a->g;
     int kk = g->ksize_y * g->ksize_x;
-    for (int ch = c0; ch < c1; ++ch) {
-        float *im = a->dst + (size_t)ch * g->h * g->w;
+    for (int q = c0; q < c1; ++q) {
+        int ch = q / a->images, i = q % a->images;
+        float *im = a->dst + i * a->image_stride + (size_t)ch * g->h * g->w;
         for (int k = 0; k < kk; ++k) {
             int ky = k / g->ksize_x, kx = k % g->ksize_x;
-            const float *col = a->src + ((size_t)ch * kk + k) * g->out_h * g->out_w;
+            const float *col = a->src + ((size_t)ch * kk + k) * a->ld + (size_t)i * g->out_h * g->out_w;
             int x0 = kx * g->dilation - g->pad_x, lo, hi;
             conv_valid_range(g, x0, &lo, &hi);
             for (int oy = 0; oy < g->out_h; ++oy) {
@@ -82,8 +89,10 @@ static void col2im_channels(void *ctx, int c0, int c1)
     }
 }
 
-void col2im_add(const float *col, const conv_geometry *g, float *im)
+void col2im_add_images(const float *col, const conv_geometry *g, float *im, int images, size_t image_stride)
 {
-    unfold_args a = {g, col, im};
-    parallel_for(g->c, 1, col2im_channels, &a);
+    unfold_args a = {g, col, im, images, image_stride, (size_t)images * g->out_h * g->out_w};
+    parallel_for(g->c * images, 1, col2im_channels, &a);
 }
+
+void col2im_add(const float *col, const conv_geometry *g, float *im) { col2im_add_images(col, g, im, 1, 0); }
