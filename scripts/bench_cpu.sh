@@ -33,12 +33,17 @@ at_320() {
 }
 at_320 cfg/retinanet_r50_fpn.cfg 2 > "$OUT/r50_320.cfg"
 at_320 cfg/retinanet_r18_fpn.cfg 2 > "$OUT/r18_320.cfg"
-at_320 cfg/retinanet_r18_fpn_cwd.cfg 2 | sed -e "s|^teacher=.*|teacher=$OUT/r50_320.cfg|" \
-    -e "s|^teacher_weights=.*|teacher_weights=$OUT/data/backup/r50_320_final.weights|" > "$OUT/r18_cwd_320.cfg"
-if echo "$ROWS" | grep -q cwd_train && [ ! -f "$OUT/data/backup/r50_320_final.weights" ]; then
-    # the teacher's weights: one training step (speed does not depend on their values)
+# The CWD teacher: R50-FPN with synth's 8 classes, so that one `detector train` step on
+# `darknet synth` data gives it weights (speed does not depend on their values); it runs only
+# up to P7, so its heads' class count does not change the step's work.
+at_320 cfg/retinanet_r50_fpn.cfg 2 | sed -e 's/^classes=80/classes=8/' -e 's/^filters=720/filters=72/' \
+    > "$OUT/r50_teacher_320.cfg"
+at_320 cfg/retinanet_r18_fpn_cwd.cfg 2 | sed -e "s|^teacher=.*|teacher=$OUT/r50_teacher_320.cfg|" \
+    -e "s|^teacher_weights=.*|teacher_weights=$OUT/data/backup/r50_teacher_320_final.weights|" \
+    > "$OUT/r18_cwd_320.cfg"
+if echo "$ROWS" | grep -q cwd_train && [ ! -f "$OUT/data/backup/r50_teacher_320_final.weights" ]; then
     "$DARKNET" synth "$OUT/data" -n 4 -valid 2 -size 320 -seed 1 > /dev/null
-    "$DARKNET" detector train "$OUT/data/synth.data" "$OUT/r50_320.cfg" -clear -dont_show > /dev/null
+    "$DARKNET" detector train "$OUT/data/synth.data" "$OUT/r50_teacher_320.cfg" -clear -dont_show > /dev/null
 fi
 
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" | tail -n 1; }

@@ -1,7 +1,8 @@
-/* conv_dnnl.c: see conv_dnnl.h. Each pass is a "step": one oneDNN primitive
- * whose tensors are "ports" (the caller's plain array, and a copy in the
- * layout the primitive chose with a reorder between the two when they differ).
- * Primitives, descriptors and reorders are made once, in conv_dnnl_create. */
+/* conv_dnnl.c: see conv_dnnl.h. A convolution is cut into "parts" (channel
+ * ranges, one per pool thread); each pass of a part is a "step": one oneDNN
+ * primitive whose tensors are "ports" (a strided view of the caller's plain
+ * array, and a copy in the layout the primitive chose, with a reorder between
+ * the two when they differ). All of it is made once, in conv_dnnl_create. */
 #include "conv_dnnl.h"
 
 #include <dnnl.h>
@@ -53,7 +54,7 @@ enum { MAX_PARTS = 64 };
 
 struct conv_dnnl {
     conv_dnnl_shape shape;
-    int inference, weights_ready, n_parts;
+    int weights_ready, n_parts;
     size_t bytes;               /* workspace of all parts */
     part parts[MAX_PARTS];
 };
@@ -397,7 +398,6 @@ conv_dnnl *conv_dnnl_create(const conv_dnnl_shape *s, char *why, size_t why_size
     }
     if (st == dnnl_success) {
         d->shape = *s;
-        d->inference = s->inference;
         return d;
     }
     snprintf(why, why_size, "oneDNN has no convolution for this shape (%s)", dnnl_status2str(st));
@@ -561,14 +561,14 @@ int conv_dnnl_forward(conv_dnnl *d, const float *x, const float *w, const float 
 {
     call c = {d, x, w, bias, NULL, y, NULL, NULL, aligned(workspace), {0}};
     int r = run_parts(&c, forward_parts);
-    d->weights_ready = d->inference && r == 0;
+    d->weights_ready = d->shape.inference && r == 0;
     return r;
 }
 
 int conv_dnnl_backward(conv_dnnl *d, const float *x, const float *w, const float *out_delta, float *w_grad,
                        float *in_delta, float *workspace)
 {
-    if (d->inference) return -1;
+    if (d->shape.inference) return -1;
     call c = {d, x, w, NULL, out_delta, NULL, w_grad, in_delta, aligned(workspace), {0}};
     return run_parts(&c, backward_parts);
 }

@@ -5,7 +5,9 @@
  * reorders to and from oneDNN's blocked layouts) is made once by
  * conv_dnnl_create; a call only binds pointers and runs. Scratch (blocked
  * copies of the activations, oneDNN's own scratchpad) lives in the caller's
- * workspace, so nothing is allocated per call. */
+ * workspace, so nothing is allocated per call. Threads: each pass is cut into
+ * parts by channels, run on the thread pool, oneDNN single-threaded in each
+ * (it never starts OpenMP threads of its own). */
 #ifndef DN_CONV_DNNL_H
 #define DN_CONV_DNNL_H
 
