@@ -76,7 +76,7 @@ LDLIBS   += $(shell pkg-config --libs-only-L opencv4 2>/dev/null) \
             -lopencv_highgui -lopencv_videoio -lopencv_imgproc -lopencv_core -lstdc++
 CPP_SRC  := src/data/video_opencv.cpp
 endif
-# Kernel bodies (src/ops/hd.h) compile for the device and the host: every build
+# Kernel bodies (src/core/hd.h) compile for the device and the host: every build
 # where nvcc exists runs them on the CPU in the kernel tests; GPU=1 links them in.
 NVCCFLAGS := -O3 -std=c++17 -arch=$(CUDA_ARCH) $(INCLUDES) -MMD -MP \
              -Xcompiler -fPIC,-Wall,-Wextra --Werror all-warnings
