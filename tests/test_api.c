@@ -113,6 +113,7 @@ TEST(api_detect_on_a_file_and_on_its_pixels_equals_detect_image_in_pixels)
         CHECK(a[i].class_id == ref[i].class_id && a[i].score == ref[i].score);
         CHECK(a[i].x == (r.x - r.w / 2) * W && a[i].w == r.w * W && a[i].y == (r.y - r.h / 2) * H);
     }
+    dn_free(b);
     CHECK(dn_net_detect_pixels(net, px, W, H, 5, 0.3f, &b) == -1 && strstr(dn_last_error(), "5 channels"));
     CHECK(dn_net_detect_file(net, "/nonexistent/x.jpg", 0.3f, &b, NULL) == -1 && !b);
     dn_free(a);
