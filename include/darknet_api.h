@@ -22,8 +22,9 @@ int dn_api_version(void);
 
 /* cfg plus weights (NULL or "" for none: random initial weights from the
  * default seed). train=1: trainable (load_network), else inference only
- * (load_network_frozen: no gradient buffers). NULL on error. */
-network *dn_net_load(const char *cfg, const char *weights, int train);
+ * (load_network_frozen: no gradient buffers). gpu: the device to run on
+ * (network_use_gpu; a GPU=1 build), -1 for the host. NULL on error. */
+network *dn_net_load(const char *cfg, const char *weights, int train, int gpu);
 void dn_net_free(network *net);                 /* NULL is fine */
 /* The input of one image: shape[0..2] = channels, height, width. 0 or -1. */
 int dn_net_input_shape(const network *net, int shape[3]);

@@ -42,7 +42,7 @@ _SIGNATURES = {
     "dn_api_version": (ctypes.c_int, []),
     "dn_last_error": (ctypes.c_char_p, []),
     "dn_set_log_level": (None, [ctypes.c_int]),
-    "dn_net_load": (_P, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]),
+    "dn_net_load": (_P, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int]),
     "dn_net_free": (None, [_P]),
     "dn_net_input_shape": (ctypes.c_int, [_P, _INT3]),
     "dn_net_outputs": (ctypes.c_int, [_P]),
@@ -162,13 +162,14 @@ class Network:
     train=False builds it for inference only (no gradient buffers); train=True
     lets train_step() update it. data: a .data file whose names= labels the
     detections (as `darknet detector test`); without one, classes are named
-    "class K". Free it with close(), a with block, or by dropping it.
+    "class K". gpu: the device to run on (a `make GPU=1` library), None for
+    the host. Free it with close(), a with block, or by dropping it.
     """
 
-    def __init__(self, cfg, weights=None, train=False, data=None):
+    def __init__(self, cfg, weights=None, train=False, data=None, gpu=None):
         load_library()
         self._net = None
-        handle = _lib.dn_net_load(_path(cfg), _path(weights), int(bool(train)))
+        handle = _lib.dn_net_load(_path(cfg), _path(weights), int(bool(train)), -1 if gpu is None else int(gpu))
         if not handle:
             raise _error("cannot load %s" % cfg)
         self._net = handle

@@ -31,7 +31,7 @@ TEST(api_predict_and_layer_outputs_equal_the_library_s_forward)
 {
     char cfg[512];
     temp_text(cfg, sizeof cfg, classifier_cfg);
-    network *api = dn_net_load(cfg, NULL, 0), *ref = load_network_frozen(cfg, NULL);
+    network *api = dn_net_load(cfg, NULL, 0, -1), *ref = load_network_frozen(cfg, NULL);
     CHECK_MSG(api && ref, "%s", dn_last_error());
     if (!api || !ref) goto done;
     int shape[4], in[3];
@@ -56,19 +56,21 @@ done:
     remove(cfg);
 }
 
-TEST(api_load_of_a_missing_cfg_names_the_file_and_the_next_call_starts_clean)
+TEST(api_load_failures_name_the_cause_and_the_next_call_starts_clean)
 {
-    CHECK(!dn_net_load("/nonexistent/missing.cfg", NULL, 1));
+    CHECK(!dn_net_load("/nonexistent/missing.cfg", NULL, 1, -1));
     CHECK_MSG(strstr(dn_last_error(), "/nonexistent/missing.cfg"), "message: %s", dn_last_error());
     char cfg[512];
     temp_text(cfg, sizeof cfg, "[net]\nwidth=8\nheight=8\nchannels=3\n[convolutional]\nfilters=2\nsize=1\nwrong=1\n");
-    CHECK(!dn_net_load(cfg, NULL, 0));
+    CHECK(!dn_net_load(cfg, NULL, 0, -1));
     CHECK_MSG(strstr(dn_last_error(), cfg) && strstr(dn_last_error(), "wrong"), "message: %s", dn_last_error());
     remove(cfg);
     temp_text(cfg, sizeof cfg, classifier_cfg);
-    network *net = dn_net_load(cfg, NULL, 0);
+    network *net = dn_net_load(cfg, NULL, 0, -1);
     CHECK(net && dn_last_error()[0] == 0);
     dn_net_free(net);
+    /* a device this build or machine does not have: refused, not the host instead */
+    CHECK(!dn_net_load(cfg, NULL, 0, dn_gpu_count()) && strstr(dn_last_error(), "GPU"));
     remove(cfg);
 }
 
@@ -77,7 +79,7 @@ static network *detector(void)
 {
     char cfg[512];
     temp_text(cfg, sizeof cfg, detector_cfg);
-    network *net = dn_net_load(cfg, NULL, 0);
+    network *net = dn_net_load(cfg, NULL, 0, -1);
     CHECK_MSG(net, "%s", dn_last_error());
     remove(cfg);
     return net;
@@ -151,7 +153,7 @@ TEST(api_train_steps_lower_the_loss_and_save_then_load_predicts_the_same)
     char cfg[512], weights[512];
     temp_text(cfg, sizeof cfg, classifier_cfg);
     temp_text(weights, sizeof weights, "");
-    network *net = dn_net_load(cfg, NULL, 1), *frozen = dn_net_load(cfg, NULL, 0);
+    network *net = dn_net_load(cfg, NULL, 1, -1), *frozen = dn_net_load(cfg, NULL, 0, -1);
     if (!net || !frozen) goto done;
     float x[4 * 3 * 6 * 8], t[12], first = 0, loss = 0;
     random_fill(x, 4 * 3 * 6 * 8, 0, 1, 3);
@@ -166,7 +168,7 @@ TEST(api_train_steps_lower_the_loss_and_save_then_load_predicts_the_same)
     CHECK(isnan(dn_net_train_step(frozen, x, t, 4)) && strstr(dn_last_error(), "inference only"));
     float a[4 * 3], b[4 * 3];
     CHECK(dn_net_save(net, weights) == 0);
-    network *again = dn_net_load(cfg, weights, 1), *folded = dn_net_load(cfg, weights, 0);
+    network *again = dn_net_load(cfg, weights, 1, -1), *folded = dn_net_load(cfg, weights, 0, -1);
     CHECK(again && dn_net_predict(net, x, 4, a) == 0 && dn_net_predict(again, x, 4, b) == 0);
     CHECK(max_rel_diff(a, b, 12, NULL) == 0);
     /* inference-only networks fold batch norm into the weights: rounding only */

@@ -11,14 +11,19 @@
 
 int dn_api_version(void) { return DN_API_VERSION; }
 
-network *dn_net_load(const char *cfg, const char *weights, int train)
+network *dn_net_load(const char *cfg, const char *weights, int train, int gpu)
 {
     dn_clear_error();
     if (!cfg) {
         dn_error("dn_net_load: no cfg path");
         return NULL;
     }
-    return train ? load_network(cfg, weights, 0) : load_network_frozen(cfg, weights);
+    network *net = train ? load_network(cfg, weights, 0) : load_network_frozen(cfg, weights);
+    if (net && gpu >= 0 && network_gpu(net) != gpu && network_use_gpu(net, gpu)) {
+        free_network(net);
+        return NULL;
+    }
+    return net;
 }
 
 void dn_net_free(network *net) { free_network(net); }
