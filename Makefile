@@ -201,7 +201,7 @@ test: deps
 	@$(MAKE) --no-print-directory darknet $(BUILD)/run_tests $(BUILD)/dump_outputs $(BUILD)/libdarknet.so
 	@if pkg-config --exists opencv4; then $(MAKE) --no-print-directory $(BUILD)/opencv_check; fi
 	@if [ -x "$(NVCC)" ]; then $(MAKE) --no-print-directory $(BUILD)/kernel_tests && \
-		$(MAKE) --no-print-directory GPU_EMU=1 $(EMU_BUILD)/gpu_tests $(EMU_BUILD)/darknet; fi
+		$(MAKE) --no-print-directory GPU_EMU=1 $(EMU_BUILD)/gpu_tests $(EMU_BUILD)/darknet $(EMU_BUILD)/libdarknet.so; fi
 	@if [ "$(OPENCV)" = 1 ]; then $(MAKE) --no-print-directory $(BUILD)/video_tool; fi
 	@if [ "$(SANITIZE)" != 1 ] && command -v $(MPICC) > /dev/null; then \
 		$(MAKE) --no-print-directory MPI=1 $(MPI_BUILD)/darknet $(MPI_BUILD)/run_tests; fi

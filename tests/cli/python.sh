@@ -27,12 +27,27 @@ if ldd "$lib" | grep -q 'libasan\|libubsan'; then
     exit 0
 fi
 tiny_detector "$tmp" 2
-PYTHONDONTWRITEBYTECODE=1 DARKNET="$DARKNET" DARKNET_LIB="$lib" DUMP_OUTPUTS="${DUMP_OUTPUTS:-$(dirname "$DARKNET")/dump_outputs}" \
-    "$PY" "$(dirname "$0")/../python/test_darknet.py" "$tmp" >"$tmp/py.out" 2>"$tmp/py.err"
-rc=$?
-cat "$tmp/py.out"
-# an exception or a crash ends the checks without a FAIL line of their own
-if [ $rc != 0 ] && ! grep -q '^FAIL' "$tmp/py.out"; then
-    echo "FAIL cli_python_script (exit $rc)"
-    tail -n 15 "$tmp/py.err" | sed 's/^/    /'
+# $1: the library, then the script's arguments
+run_py() {
+    lib_=$1
+    shift
+    PYTHONDONTWRITEBYTECODE=1 DARKNET="$DARKNET" DARKNET_LIB="$lib_" \
+        DUMP_OUTPUTS="${DUMP_OUTPUTS:-$(dirname "$DARKNET")/dump_outputs}" \
+        "$PY" "$(dirname "$0")/../python/test_darknet.py" "$tmp" "$@" >"$tmp/py.out" 2>"$tmp/py.err"
+    rc=$?
+    cat "$tmp/py.out"
+    # an exception or a crash ends the checks without a FAIL line of their own
+    if [ $rc != 0 ] && ! grep -q '^FAIL' "$tmp/py.out"; then
+        echo "FAIL cli_python_script $* (exit $rc)"
+        tail -n 15 "$tmp/py.err" | sed 's/^/    /'
+    fi
+}
+run_py "$lib"
+# the device path on the emulated device (make test builds it where nvcc is installed)
+emu_lib=$(dirname "${DARKNET_GPU_EMU:-/nonexistent/darknet}")/libdarknet.so
+if [ -f "$emu_lib" ]; then
+    run_py "$emu_lib" --device
+else
+    echo "skip cli_python_gpu_emu (no GPU_EMU=1 library beside \$DARKNET_GPU_EMU: nvcc is not installed)"
 fi
+exit 0

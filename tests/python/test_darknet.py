@@ -3,6 +3,7 @@ library's own dumps. Run by tests/cli/python.sh, which makes the tiny
 detector set (lib.sh's tiny_detector) in DIR:
 
     test_darknet.py DIR    (DARKNET, DARKNET_LIB, DUMP_OUTPUTS from the environment)
+    test_darknet.py DIR --device    (DARKNET_LIB: a GPU=1 or GPU_EMU=1 library)
 
 Prints "ok NAME" / "FAIL NAME (why)" / "skip NAME (why)" lines."""
 import json
@@ -44,7 +45,7 @@ def rel_diff(a, b):
     if a.shape != b.shape:
         return float("inf")
     typical = np.abs(b).mean()
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), typical))) if len(b) else 0.0
+    return float(np.max(np.abs(a - b) / np.maximum(np.maximum(np.abs(b), typical), 1e-30))) if len(b) else 0.0
 
 
 def scene(i, w=64, h=64):
@@ -226,6 +227,23 @@ def example(weights):
           "%d vs %d detections" % (len(a), len(b)))
 
 
+def device():
+    """The same network on the host and on device 0 of the same library: the device
+    passes, and the pull of a layer's output that only the last layer gets by itself."""
+    images = np.stack([scene(i)[0] for i in range(4)])
+    low = low_thresh_cfg()
+    with darknet.Network(low) as host, darknet.Network(low, gpu=0) as dev:
+        worst = max(rel_diff(dev.predict(images), host.predict(images)),
+                    max(rel_diff(dev.layer(i).output, host.layer(i).output) for i in (0, 20, 47)))
+        same = dev.detect(os.path.join(DIR, "s", "images", "valid", "000001.jpg"), thresh=0.005) == \
+            host.detect(os.path.join(DIR, "s", "images", "valid", "000001.jpg"), thresh=0.005)
+    check("device_predict_layers_and_detect_equal_the_host", worst <= 1e-5 and same, "difference %g" % worst)
+
+
+if sys.argv[2:] == ["--device"]:
+    PREFIX += "gpu_emu_"
+    device()
+    sys.exit(1 if failed else 0)
 weights = os.path.join(DIR, "py.weights")
 train_and_save(weights)
 predict_matches_dump()
