@@ -8,16 +8,16 @@
 #include "errors.h"
 #include "image.h"
 
-/* Detects on im and converts to pixels exactly as `detector test` prints them. */
+/* Detects on im, in pixels as `detector test` prints them. */
 static int detect_in_pixels(network *net, const image *im, float thresh, dn_detection **out)
 {
     image_detection *d = NULL;
     int n = detect_image(net, im, thresh, &d);
     dn_detection *x = n < 0 ? NULL : dn_calloc(n ? (size_t)n : 1, sizeof *x);
     for (int i = 0; x && i < n; ++i) {
-        box b = d[i].bbox;
-        x[i] = (dn_detection){d[i].class_id, d[i].score, (b.x - b.w / 2) * im->w, (b.y - b.h / 2) * im->h,
-                              b.w * im->w, b.h * im->h};
+        float px[4];
+        image_detection_pixels(&d[i], im->w, im->h, px);
+        x[i] = (dn_detection){d[i].class_id, d[i].score, px[0], px[1], px[2], px[3]};
     }
     free(d);
     *out = x;

@@ -24,11 +24,13 @@ static int draw_boxes(const image *im, image *canvas, const image_detection *d, 
     float *scores = malloc(sizeof(float) * (n + 1));
     int kept = 0;
     for (; kept < n && boxes && classes && scores; ++kept) {
-        box b = boxes[kept] = d[kept].bbox;
+        float px[4];
+        image_detection_pixels(&d[kept], im->w, im->h, px);
+        boxes[kept] = d[kept].bbox;
         classes[kept] = d[kept].class_id;
         scores[kept] = d[kept].score;
         printf("%s: %.0f%%  (x %.0f, y %.0f, w %.0f, h %.0f)\n", labels[d[kept].class_id], 100 * d[kept].score,
-               (b.x - b.w / 2) * im->w, (b.y - b.h / 2) * im->h, b.w * im->w, b.h * im->h);
+               px[0], px[1], px[2], px[3]);
     }
     draw_detections(canvas, boxes, classes, scores, kept, (const char *const *)labels, n_labels);
     free(boxes);

@@ -181,6 +181,7 @@ fail:
 
 char **read_names(const char *path, int *n) { return read_lines(path, "names file", 0, n); }
 char **read_image_list(const char *path, int *n) { return read_lines(path, "image list", 1, n); }
+
 char **class_labels(const data_cfg *data, int classes, int *n)
 {
     int n_names = 0;

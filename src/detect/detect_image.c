@@ -25,6 +25,15 @@ int network_image_detections(network *net, const letterbox_geom *g, float thresh
     return x ? kept : -1;
 }
 
+void image_detection_pixels(const image_detection *d, int w, int h, float xywh[4])
+{
+    box b = d->bbox;
+    xywh[0] = (b.x - b.w / 2) * w;
+    xywh[1] = (b.y - b.h / 2) * h;
+    xywh[2] = b.w * w;
+    xywh[3] = b.h * h;
+}
+
 int detect_image(network *net, const image *im, float thresh, image_detection **out)
 {
     *out = NULL;

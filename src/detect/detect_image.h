@@ -18,6 +18,10 @@ typedef struct {
 int network_image_detections(network *net, const letterbox_geom *g, float thresh, int n_classes,
                              image_detection **out);
 
+/* d's box in pixels of a w x h image: x, y (top-left corner), w, h, as
+ * COCO's bbox and `detector test`'s printout give it. */
+void image_detection_pixels(const image_detection *d, int w, int h, float xywh[4]);
+
 /* `detector test` on one image: batch 1, letterboxed to the network's input,
  * a forward in inference mode, then network_image_detections for every class.
  * Returns the count (*out malloc'ed) or -1. */

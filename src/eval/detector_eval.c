@@ -123,14 +123,12 @@ static int collect(detector_eval *e, network *net, const loader_image_info *info
         else n = -1;
     }
     for (int i = 0; i < n; ++i) {
-        box b = d[i].bbox;
         coco_det *x = &e->dets[e->n_dets++];
+        float px[4];
+        image_detection_pixels(&d[i], info->src_w, info->src_h, px);
         x->image_id = info->index;
         x->category_id = d[i].class_id;
-        x->bbox[0] = (b.x - b.w / 2) * info->src_w;
-        x->bbox[1] = (b.y - b.h / 2) * info->src_h;
-        x->bbox[2] = b.w * info->src_w;
-        x->bbox[3] = b.h * info->src_h;
+        for (int j = 0; j < 4; ++j) x->bbox[j] = px[j];
         x->score = d[i].score;
     }
     free(d);
