@@ -41,7 +41,6 @@ _INT4 = ctypes.c_int * 4
 _SIGNATURES = {
     "dn_api_version": (ctypes.c_int, []),
     "dn_last_error": (ctypes.c_char_p, []),
-    "dn_set_log_level": (None, [ctypes.c_int]),
     "dn_net_load": (_P, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int]),
     "dn_net_free": (None, [_P]),
     "dn_net_input_shape": (ctypes.c_int, [_P, _INT3]),
@@ -65,6 +64,7 @@ _SIGNATURES = {
 }
 
 _lib = None
+_lib_path = None
 
 
 def _candidates():
@@ -76,9 +76,11 @@ def _candidates():
 
 
 def load_library(path=None):
-    """Loads libdarknet.so (path, else $DARKNET_LIB, the module's folder, ../build/) once."""
-    global _lib
-    if _lib is not None and path is None:
+    """Loads libdarknet.so (path, else $DARKNET_LIB, the module's folder, ../build/), once a process."""
+    global _lib, _lib_path
+    if _lib is not None:
+        if path is not None and os.path.abspath(path) != _lib_path:
+            raise DarknetError("%s is loaded already: one library a process" % _lib_path)
         return _lib
     tried = [path] if path else list(_candidates())
     found = next((p for p in tried if os.path.isfile(p)), None)
@@ -90,7 +92,7 @@ def load_library(path=None):
     for name, (restype, argtypes) in _SIGNATURES.items():
         fn = getattr(lib, name)
         fn.restype, fn.argtypes = restype, argtypes
-    _lib = lib
+    _lib, _lib_path = lib, os.path.abspath(found)
     return lib
 
 

@@ -5,13 +5,15 @@
 # EXIF orientation and on a grey PNG prints what `detector test` prints,
 # train_step lowers the loss, save/reload, and the COCO results of
 # python/examples/detect_folder.py score as `detector valid`'s. The checks are
-# tests/python/test_darknet.py. Environment: DARKNET, DARKNET_LIB (default
-# beside DARKNET), DUMP_OUTPUTS (default beside DARKNET), PYTHON (default
-# /usr/bin/python3, with Debian's python3-numpy).
+# tests/python/test_darknet.py; with DARKNET_GPU_EMU, also the module on the
+# emulated device against the host. Environment: DARKNET, DARKNET_LIB (default
+# beside DARKNET, else build/), DUMP_OUTPUTS (default beside DARKNET),
+# DARKNET_GPU_EMU, PYTHON (default /usr/bin/python3, with Debian's python3-numpy).
 prefix=cli_python_
 . "$(dirname "$0")/lib.sh"
 PY=${PYTHON:-/usr/bin/python3}
 lib=${DARKNET_LIB:-$(dirname "$DARKNET")/libdarknet.so}
+[ -n "$DARKNET_LIB" ] || [ -f "$lib" ] || lib=build/libdarknet.so
 if ! "$PY" -c 'import numpy' 2>/dev/null; then
     echo "skip cli_python ($PY has no numpy: scripts/install_deps.sh installs python3-numpy)"
     exit 0
@@ -48,6 +50,6 @@ emu_lib=$(dirname "${DARKNET_GPU_EMU:-/nonexistent/darknet}")/libdarknet.so
 if [ -f "$emu_lib" ]; then
     run_py "$emu_lib" --device
 else
-    echo "skip cli_python_gpu_emu (no GPU_EMU=1 library beside \$DARKNET_GPU_EMU: nvcc is not installed)"
+    echo "skip cli_python_gpu_emu (no GPU_EMU=1 library at $emu_lib: make test builds it where nvcc is installed)"
 fi
 exit 0
