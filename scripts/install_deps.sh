@@ -3,9 +3,10 @@
 # Set DARKNET_DEPS_EXTRA to add more (the benchmark adds PyTorch).
 set -e
 # openmpi-bin, libopenmpi-dev: `make MPI=1` and the tests of training over several processes;
+# python3-numpy: the Python module (python/darknet.py) and its tests, with /usr/bin/python3;
 # libdnnl-dev: oneDNN's convolutions (DNNL=1, the default once it is installed)
 need="build-essential pkg-config libopenblas-dev libstb-dev libturbojpeg0-dev libcjson-dev libopencv-dev
-      openmpi-bin libopenmpi-dev libdnnl-dev $DARKNET_DEPS_EXTRA"
+      openmpi-bin libopenmpi-dev python3-numpy libdnnl-dev $DARKNET_DEPS_EXTRA"
 missing=""
 for p in $need; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
