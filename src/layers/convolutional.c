@@ -411,12 +411,15 @@ static void conv_linear_forward(layer *l, network *net, const float *weights)
 }
 
 /* oneDNN's forward when it is this shape's path: inference with bias and
- * activation fused, training without bias. 0, or -1 when our code must run. */
+ * activation (fused, or ours after when oneDNN's differs in the last bits),
+ * training without bias. 0, or -1 when our code must run. */
 static int dnnl_forward(layer *l, network *net, const float *weights, const float *biases)
 {
 #ifdef DN_DNNL
     conv_state *s = l->priv;
-    return s->dnnl ? conv_dnnl_forward(s->dnnl, net->input, weights, biases, l->output, net->workspace) : -1;
+    if (!s->dnnl || conv_dnnl_forward(s->dnnl, net->input, weights, biases, l->output, net->workspace)) return -1;
+    if (biases && !conv_dnnl_fuses(s->act)) activate_array(l->output, (size_t)l->batch * l->outputs, s->act);
+    return 0;
 #else
     (void)l, (void)net, (void)weights, (void)biases;
     return -1;

@@ -25,7 +25,7 @@ typedef struct {
      * convolution (a network that is never trained); 0: forward without bias
      * plus both backward passes */
     int inference;
-    activation act;        /* inference: fused as a post-op (every kind has one) */
+    activation act;        /* inference: fused as a post-op when conv_dnnl_fuses(act) */
     /* Each pass is cut into one part per thread of the pool (by channels or
      * groups) when it has at least this many flops: CONV_DNNL_MIN_CUT_FLOPS,
      * or 0 to cut even tiny ones (the tests of the cutting). */
@@ -34,6 +34,10 @@ typedef struct {
 
 /* ~0.1 ms of work: handing out less costs more than it saves */
 #define CONV_DNNL_MIN_CUT_FLOPS 4e6
+
+/* Whether oneDNN's post-op computes this activation bit for bit as ours
+ * (activation_math.h); the others are the caller's to apply after. */
+int conv_dnnl_fuses(activation a);
 
 /* NULL when oneDNN has no implementation for the shape (why says so). */
 conv_dnnl *conv_dnnl_create(const conv_dnnl_shape *s, char *why, size_t why_size);
