@@ -12,7 +12,7 @@ endif
 OPENCV   ?= 0
 OPENBLAS ?= 1
 # DNNL=1: convolutions on oneDNN (Debian's libdnnl-dev) where they are faster (src/ops/conv_dnnl.h);
-# on by default when the library is installed. DNNL=0 builds in their own tree: BUILD=build-nodnnl.
+# on by default when the library is installed. DNNL=0 best in its own tree: BUILD=build-nodnnl.
 DNNL     ?= $(if $(wildcard /usr/include/dnnl.h),1,0)
 DEBUG    ?= 0
 SANITIZE ?= 0
@@ -138,6 +138,11 @@ TEST_SRC := $(wildcard tests/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o) $(CPP_SRC:%.cpp=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+# The C objects remember the DNNL switch they were compiled with (the stamp is rewritten only
+# when it changes), so `make DNNL=0` after `make` in one tree recompiles them, not half of them.
+DNNL_STAMP := $(BUILD)/.dnnl
+$(shell mkdir -p $(BUILD) && [ "$$(cat $(DNNL_STAMP) 2> /dev/null)" = "$(DNNL)" ] || echo $(DNNL) > $(DNNL_STAMP))
+$(LIB_SRC:%.c=$(BUILD)/%.o) $(CLI_OBJ) $(TEST_OBJ): $(DNNL_STAMP)
 
 .PHONY: all deps test demo demo-classify demo-distill bench clean fuzz fuzz-build
 all: darknet $(BUILD)/libdarknet.a $(BUILD)/libdarknet.so
