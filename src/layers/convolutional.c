@@ -444,13 +444,18 @@ static void conv_forward(layer *l, network *net)
     output_stage_forward(&stage, l->output, l->batch, s->filters, spatial, net);
 }
 
+/* oneDNN's backward when it is this shape's path: 0, or -1 when our code must
+ * run. A failed run (it adds into the gradients) is not redone on our code,
+ * which would add twice: the error is recorded instead. */
 static int dnnl_backward(layer *l, network *net)
 {
 #ifdef DN_DNNL
     conv_state *s = l->priv;
-    return s->dnnl ? conv_dnnl_backward(s->dnnl, net->input, s->weights, l->delta, s->weight_grad,
-                                        net->input_delta, net->workspace)
-                   : -1;
+    if (!s->dnnl) return -1;
+    if (conv_dnnl_backward(s->dnnl, net->input, s->weights, l->delta, s->weight_grad, net->input_delta,
+                           net->workspace))
+        dn_error("layer %d: oneDNN's convolution backward failed", l->index);
+    return 0;
 #else
     (void)l, (void)net;
     return -1;

@@ -202,12 +202,16 @@ static dnnl_status_t make_reorder(port *p, int is_output, int accumulate)
         (st = dnnl_post_ops_append_sum(ops, 1.0f)) == dnnl_success)
         st = dnnl_primitive_attr_set_post_ops(attr, ops);
     if (ops) dnnl_post_ops_destroy(ops);
+    if (st == dnnl_success) st = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
     if (st == dnnl_success)
         st = is_output ? dnnl_reorder_primitive_desc_create(&pd, inner, engine, user, engine, attr)
                        : dnnl_reorder_primitive_desc_create(&pd, user, engine, inner, engine, attr);
     dnnl_primitive_attr_destroy(attr);
     if (st != dnnl_success) return st;
-    st = dnnl_primitive_create(&p->reorder, pd);
+    /* parts run concurrently: no reorder may use oneDNN's shared library scratchpad (the f32
+     * reorders here need none; one that did would leave the shape to gemm) */
+    const dnnl_memory_desc_t *scratch = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    st = scratch && dnnl_memory_desc_get_size(scratch) ? dnnl_unimplemented : dnnl_primitive_create(&p->reorder, pd);
     dnnl_primitive_desc_destroy(pd);
     return st;
 }
