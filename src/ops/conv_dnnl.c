@@ -31,17 +31,18 @@ typedef struct {
     size_t scratch_offset, bytes;
 } step;
 
-/* The channels one part covers: of the input (c), of the output (f), and
- * the groups (g) of a grouped convolution. */
+/* What one part covers: channels of the input (c), of the output (f), the
+ * groups (g) of a grouped convolution, and images (n). */
 typedef struct {
-    int c0, c1, f0, f1, g0, g1;
+    int c0, c1, f0, f1, g0, g1, n0, n1;
 } part_range;
 
 /* One piece of the convolution, run single-threaded on one thread of the
- * pool: forward and the weight gradient over a range of output channels (out),
- * the input gradient over a range of input channels (in). */
+ * pool: the weight gradient over a range of output channels (out), forward
+ * (fwd_range) and the input gradient (in) over images when there are enough of
+ * them, else over output and input channels. */
 typedef struct {
-    part_range out, in;
+    part_range fwd_range, out, in;
     size_t base;                /* its bytes in the workspace start here */
     dnnl_stream_t stream;
     step fwd, bwd_data, bwd_weights;
@@ -118,11 +119,11 @@ static void dims_set(dnnl_dims_t d, int n, const dnnl_dim_t *v)
     for (int i = 0; i < n; ++i) d[i] = v[i];
 }
 
-/* A view of channels [c0, c1) of a plain [batch][channels][h][w] tensor. */
-static void channels_view(dnnl_memory_desc_t *plain, dnnl_memory_desc_t *any, int batch, int channels, int c0,
+/* A view of `images` images' channels [c0, c1) of a plain [batch][channels][h][w] tensor. */
+static void channels_view(dnnl_memory_desc_t *plain, dnnl_memory_desc_t *any, int images, int channels, int c0,
                           int c1, int h, int w)
 {
-    dnnl_dims_t dims = {batch, c1 - c0, h, w}, strides = {(dnnl_dim_t)channels * h * w, (dnnl_dim_t)h * w, w, 1};
+    dnnl_dims_t dims = {images, c1 - c0, h, w}, strides = {(dnnl_dim_t)channels * h * w, (dnnl_dim_t)h * w, w, 1};
     dnnl_memory_desc_init_by_strides(plain, 4, dims, dnnl_f32, strides);
     dnnl_memory_desc_init_by_tag(any, 4, dims, dnnl_f32, dnnl_format_tag_any);
 }
@@ -148,8 +149,8 @@ static void weights_view(conv_descs *c, const conv_dnnl_shape *s, const part_ran
 static void descs_init(conv_descs *c, const conv_dnnl_shape *s, const part_range *r)
 {
     const conv_geometry *g = &s->geo;
-    channels_view(&c->src, &c->any_src, s->batch, g->c * s->groups, r->c0, r->c1, g->h, g->w);
-    channels_view(&c->dst, &c->any_dst, s->batch, s->filters, r->f0, r->f1, g->out_h, g->out_w);
+    channels_view(&c->src, &c->any_src, r->n1 - r->n0, g->c * s->groups, r->c0, r->c1, g->h, g->w);
+    channels_view(&c->dst, &c->any_dst, r->n1 - r->n0, s->filters, r->f0, r->f1, g->out_h, g->out_w);
     weights_view(c, s, r);
     dnnl_dims_t bias = {r->f1 - r->f0};
     dnnl_memory_desc_init_by_tag(&c->bias, 1, bias, dnnl_f32, dnnl_a);
@@ -295,7 +296,7 @@ static dnnl_status_t forward_init(part *p, const conv_dnnl_shape *s)
     conv_descs c;
     dnnl_primitive_desc_t pd;
     size_t off = 0;
-    descs_init(&c, s, &p->out);
+    descs_init(&c, s, &p->fwd_range);
     dnnl_status_t st = pass_pd(&pd, s, &c, 0);
     if (st != dnnl_success) return st;
     if (!(st = port_init(&p->f_src, &c.src, pd, dnnl_query_src_md, INPUT, &off)) &&
@@ -348,17 +349,22 @@ static int split(int len, int n, int p, int align)
     return p >= n ? len : (int)((long)len * p / n) / align * align;
 }
 
-/* Part p of n: over output channels (by_output) or input channels; grouped
+enum { BY_INPUT, BY_OUTPUT, BY_IMAGES };
+
+/* Part p of n: over images, output channels or input channels; grouped
  * convolutions are cut between groups. */
-static part_range range_of(const conv_dnnl_shape *s, int by_output, int p, int n)
+static part_range range_of(const conv_dnnl_shape *s, int by, int p, int n)
 {
     int cg = s->geo.c, fg = s->filters / s->groups;
-    part_range r = {0, cg * s->groups, 0, s->filters, 0, s->groups};
-    if (s->groups > 1) {
+    part_range r = {0, cg * s->groups, 0, s->filters, 0, s->groups, 0, s->batch};
+    if (by == BY_IMAGES) {
+        r.n0 = split(s->batch, n, p, 1);
+        r.n1 = split(s->batch, n, p + 1, 1);
+    } else if (s->groups > 1) {
         r.g0 = split(s->groups, n, p, 1);
         r.g1 = split(s->groups, n, p + 1, 1);
-        r = (part_range){r.g0 * cg, r.g1 * cg, r.g0 * fg, r.g1 * fg, r.g0, r.g1};
-    } else if (by_output) {
+        r = (part_range){r.g0 * cg, r.g1 * cg, r.g0 * fg, r.g1 * fg, r.g0, r.g1, 0, s->batch};
+    } else if (by == BY_OUTPUT) {
         r.f0 = split(s->filters, n, p, 8);
         r.f1 = split(s->filters, n, p + 1, 8);
     } else {
@@ -368,22 +374,31 @@ static part_range range_of(const conv_dnnl_shape *s, int by_output, int p, int n
     return r;
 }
 
-/* How many parts a pass is cut into: one per pool thread, when each gets at
- * least 8 channels (or a group) and the convolution is worth handing out
- * (s->min_cut_flops). */
-static int parts_for(const conv_dnnl_shape *s, int by_output)
+/* Forward and the input gradient are cut by images when each thread gets as
+ * many (whole kernels over all channels, no input reordered twice), else by
+ * channels; the weight gradient always by output channels (parts cut by
+ * images would add into the same weights). */
+static int images_or(const conv_dnnl_shape *s, int by_channels)
+{
+    return s->batch % threadpool_size() == 0 ? BY_IMAGES : by_channels;
+}
+
+/* How many parts a pass is cut into: one per pool thread, when each gets an
+ * image, at least 8 channels or a group, and the convolution is worth handing
+ * out (s->min_cut_flops). */
+static int parts_for(const conv_dnnl_shape *s, int by)
 {
     const conv_geometry *g = &s->geo;
     double flops = 2.0 * s->batch * s->filters * g->c * g->ksize_y * g->ksize_x * g->out_h * g->out_w;
-    int units = s->groups > 1 ? s->groups : (by_output ? s->filters : g->c) / 8;
+    int units = by == BY_IMAGES ? s->batch : s->groups > 1 ? s->groups : (by == BY_OUTPUT ? s->filters : g->c) / 8;
     int n = threadpool_size() < units ? threadpool_size() : units;
     return flops < s->min_cut_flops || n < 1 ? 1 : n > MAX_PARTS ? MAX_PARTS : n;
 }
 
-static dnnl_status_t part_init(part *p, const conv_dnnl_shape *s, int has_out, int has_in)
+static dnnl_status_t part_init(part *p, const conv_dnnl_shape *s, int has_fwd, int has_out, int has_in)
 {
     dnnl_status_t st = dnnl_stream_create(&p->stream, engine, dnnl_stream_default_flags);
-    if (st == dnnl_success && has_out) st = forward_init(p, s);
+    if (st == dnnl_success && has_fwd) st = forward_init(p, s);
     if (st == dnnl_success && has_out && !s->inference) st = backward_weights_init(p, s);
     if (st == dnnl_success && has_in && !s->inference) st = backward_data_init(p, s);
     return st;
@@ -395,12 +410,16 @@ conv_dnnl *conv_dnnl_create(const conv_dnnl_shape *s, char *why, size_t why_size
     one_thread();   /* the implementations plan their work for the thread count at creation */
     conv_dnnl *d = calloc(1, sizeof *d);
     dnnl_status_t st = !engine ? dnnl_runtime_error : !d ? dnnl_out_of_memory : dnnl_success;
-    int n_out = parts_for(s, 1), n_in = s->inference ? 0 : parts_for(s, 0);
-    for (int i = 0; st == dnnl_success && i < (n_out > n_in ? n_out : n_in); ++i) {
+    int fwd_by = images_or(s, BY_OUTPUT), in_by = images_or(s, BY_INPUT);
+    int n_fwd = parts_for(s, fwd_by), n_out = s->inference ? 0 : parts_for(s, BY_OUTPUT);
+    int n_in = s->inference ? 0 : parts_for(s, in_by);
+    int n_parts = n_fwd > n_out ? n_fwd : n_out;
+    for (int i = 0; st == dnnl_success && i < (n_parts > n_in ? n_parts : n_in); ++i) {
         part *p = &d->parts[d->n_parts++];
-        p->out = range_of(s, 1, i, n_out);
-        p->in = range_of(s, 0, i, n_in);
-        st = part_init(p, s, i < n_out, i < n_in);
+        p->fwd_range = range_of(s, fwd_by, i, n_fwd);
+        p->out = range_of(s, BY_OUTPUT, i, n_out);
+        p->in = range_of(s, in_by, i, n_in);
+        st = part_init(p, s, i < n_fwd, i < n_out, i < n_in);
         p->base = d->bytes;
         d->bytes += max3(p->fwd.bytes, p->bwd_data.bytes, p->bwd_weights.bytes);
     }
@@ -463,10 +482,13 @@ static dnnl_status_t step_run(const step *s, dnnl_stream_t stream, dnnl_exec_arg
 }
 
 /* Where a range starts in the caller's tensors, in floats. */
-static size_t src_at(const conv_dnnl_shape *s, const part_range *r) { return (size_t)r->c0 * s->geo.h * s->geo.w; }
+static size_t src_at(const conv_dnnl_shape *s, const part_range *r)
+{
+    return ((size_t)r->n0 * s->geo.c * s->groups + r->c0) * s->geo.h * s->geo.w;
+}
 static size_t dst_at(const conv_dnnl_shape *s, const part_range *r)
 {
-    return (size_t)r->f0 * s->geo.out_h * s->geo.out_w;
+    return ((size_t)r->n0 * s->filters + r->f0) * s->geo.out_h * s->geo.out_w;
 }
 static size_t weights_at(const conv_dnnl_shape *s, const part_range *r)
 {
@@ -486,16 +508,16 @@ typedef struct {
 static dnnl_status_t part_forward(const call *c, part *p, char *ws)
 {
     const conv_dnnl_shape *s = &c->d->shape;
-    port_bind(&p->f_src, c->x + src_at(s, &p->out), ws);
-    port_bind(&p->f_wei, c->w + weights_at(s, &p->out), ws);
-    port_bind(&p->f_dst, c->y + dst_at(s, &p->out), ws);
+    port_bind(&p->f_src, c->x + src_at(s, &p->fwd_range), ws);
+    port_bind(&p->f_wei, c->w + weights_at(s, &p->fwd_range), ws);
+    port_bind(&p->f_dst, c->y + dst_at(s, &p->fwd_range), ws);
     dnnl_status_t st = port_reorder(&p->f_src, p->stream, 0);
     if (st == dnnl_success && !c->d->weights_ready) st = port_reorder(&p->f_wei, p->stream, 0);
     dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, p->f_src.inner}, {DNNL_ARG_WEIGHTS, p->f_wei.inner},
                                {DNNL_ARG_DST, p->f_dst.inner}};
     int n = 3;
     if (s->inference) {
-        port_bind(&p->f_bias, c->bias + p->out.f0, ws);
+        port_bind(&p->f_bias, c->bias + p->fwd_range.f0, ws);
         args[n++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, p->f_bias.inner};
     }
     if (st == dnnl_success) st = step_run(&p->fwd, p->stream, args, n, ws);
