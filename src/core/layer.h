@@ -104,6 +104,9 @@ struct layer_ops {
      * free_detections). Returns the count, or -1 on failure (error recorded).
      * Used by get_network_boxes() so that it needs no type checks. */
     int (*get_detections)(const layer *l, const network *net, float thresh, detection *out);
+    /* 1: its detections come without NMS ([yolo]): get_network_boxes applies
+     * darknet's per-class NMS to the boxes of all such layers together. */
+    int nms_detections;
     /* Optional, loss layers with several parts (e.g. [retina]: "focal", "box"):
      * fills names[i] / values[i] (per image, of the last forward) for
      * i < min(count, max) and returns count, so progress lines can print each
