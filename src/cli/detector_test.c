@@ -49,9 +49,12 @@ static char **class_labels(const data_cfg *data, int classes, int *n)
 static int draw_boxes(const image *im, image *canvas, const letterbox_geom *g, detection *d, int n, float thresh,
                       char **labels, int n_labels)
 {
-    box *boxes = malloc(sizeof(box) * (n + 1));
-    int *classes = malloc(sizeof(int) * (n + 1));
-    float *scores = malloc(sizeof(float) * (n + 1));
+    /* a [yolo] box may pass thresh for several classes */
+    size_t cap = 1;
+    for (int i = 0; i < n; ++i) cap += (size_t)d[i].classes;
+    box *boxes = malloc(sizeof(box) * cap);
+    int *classes = malloc(sizeof(int) * cap);
+    float *scores = malloc(sizeof(float) * cap);
     int kept = 0;
     for (int i = 0; i < n && boxes && classes && scores; ++i)
         for (int k = 0; k < d[i].classes; ++k) {
