@@ -1,0 +1,40 @@
+#!/bin/sh
+# YOLO as a darknet user runs it: `detector train` on a cfg cut from
+# cfg/yolov3-tiny.cfg prints darknet's losses by name, `detector map` and
+# `detector test` measure and draw the result, `detector calc_anchors` writes
+# the anchors line, and a [yolo] key that cannot be acted on is refused by line.
+prefix=cli_yolo_
+. "$(dirname "$0")/lib.sh"
+
+"$DARKNET" synth "$tmp/s" -n 16 -valid 6 -size 64 -classes 3 -seed 3 > /dev/null 2>&1
+data="$tmp/s/synth.data"
+abs=$(cd "$(dirname "$DARKNET")" && pwd)/$(basename "$DARKNET")
+sed -e 's/^classes=80/classes=3/' -e 's/^filters=255/filters=24/' -e 's/^max_batches.*/max_batches=3/' \
+    -e 's/^batch=.*/batch=4/' -e 's/^width=.*/width=64/' -e 's/^height=.*/height=64/' -e 's/^burn_in=.*/burn_in=1/' \
+    "$(dirname "$0")/../../cfg/yolov3-tiny.cfg" > "$tmp/y.cfg"
+
+run detector train "$data" "$tmp/y.cfg" -threads 1
+[ $rc = 0 ] && grep -q "^3/3: loss .*\[iou [0-9.]*, class [0-9.]*, obj [0-9.]*, noobj [0-9.]*, count [0-9.]*\]" "$tmp/out" &&
+    [ -s "$tmp/s/backup/y_final.weights" ]
+check train_prints_darknet_losses_by_name $?
+
+run detector map "$data" "$tmp/y.cfg" "$tmp/s/backup/y_final.weights"
+[ $rc = 0 ] && grep -q "mean average precision (mAP@0.50" "$tmp/out"
+check map_measures_a_yolo_network $?
+
+run detector test "$data" "$tmp/y.cfg" "$tmp/s/backup/y_final.weights" "$(head -1 "$tmp/s/valid.txt")" \
+    -thresh 0.1 -out "$tmp/p.png"
+[ $rc = 0 ] && [ -s "$tmp/p.png" ]
+check test_draws_yolo_detections $?
+
+(cd "$tmp" && "$abs" detector calc_anchors "$data" -num_of_clusters 6 -width 64 -height 64 > out 2> err)
+[ $? = 0 ] && grep -q "avg IoU = [0-9.]* %" "$tmp/out" &&
+    grep -Eq "^anchors = ([0-9]+,[0-9]+, ){5}[0-9]+,[0-9]+$" "$tmp/anchors.txt"
+check calc_anchors_writes_six_pairs $?
+
+sed "s/^ignore_thresh=.7/ignore_thresh=.7\\nfocal_loss=1/" "$tmp/y.cfg" > "$tmp/bad.cfg"
+line=$(grep -n "^focal_loss=1" "$tmp/bad.cfg" | head -1 | cut -d: -f1)
+run detector train "$data" "$tmp/bad.cfg"
+[ $rc != 0 ] && [ -n "$line" ] && grep -q "bad.cfg:$line: .*focal_loss" "$tmp/err"
+check unsupported_key_is_refused_by_line $?
+exit 0
