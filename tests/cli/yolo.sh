@@ -32,6 +32,23 @@ check test_draws_yolo_detections $?
     grep -Eq "^anchors = ([0-9]+,[0-9]+, ){5}[0-9]+,[0-9]+$" "$tmp/anchors.txt"
 check calc_anchors_writes_six_pairs $?
 
+# random=1 (in [yolo], as darknet's cfgs) and mosaic=1: a 96 x 96 network
+# trains at 96 and 128 (0.7x..1.4x in steps of 32), resizing every 10 iterations
+sed -e 's/^width=64/width=96/' -e 's/^height=64/height=96/' -e 's/^max_batches=3/max_batches=12/' \
+    -e 's/^random=.*/random=1/' -e 's/^hue=.1/hue=.1\nmosaic=1/' "$tmp/y.cfg" > "$tmp/r.cfg"
+run detector train "$data" "$tmp/r.cfg" -threads 1
+[ $rc = 0 ] && [ "$(grep -c "^resized to" "$tmp/out")" -ge 2 ] && grep -q "^resized to 128 x 128" "$tmp/out" &&
+    grep -q "^12/12: loss [0-9.]* " "$tmp/out"
+check random_resizes_and_keeps_training $?
+
+# the same for a RetinaNet: random=1 and mosaic=1 in [net]
+sed -e 's/^max_batches=.*/max_batches=12/' -e 's/^batch=.*/batch=2/' -e 's/^width=.*/width=96/' \
+    -e 's/^height=.*/height=96\nrandom=1\nmosaic=1/' -e 's/^classes=8/classes=3/' -e 's/^filters=72$/filters=27/' \
+    "$(dirname "$0")/../../cfg/retinanet_tiny.cfg" > "$tmp/rt.cfg"
+run detector train "$data" "$tmp/rt.cfg" -threads 1
+[ $rc = 0 ] && [ "$(grep -c "^resized to" "$tmp/out")" -ge 2 ] && grep -q "^12/12: loss .*\[focal" "$tmp/out"
+check random_and_mosaic_train_a_retinanet $?
+
 sed "s/^ignore_thresh=.7/ignore_thresh=.7\\nfocal_loss=1/" "$tmp/y.cfg" > "$tmp/bad.cfg"
 line=$(grep -n "^focal_loss=1" "$tmp/bad.cfg" | head -1 | cut -d: -f1)
 run detector train "$data" "$tmp/bad.cfg"
