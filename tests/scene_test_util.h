@@ -26,6 +26,11 @@ double scenes_ap50(network *net, uint64_t seed, int size, int classes, int n, do
  * 80% of `iters`. */
 void small_retina_cfg(char *buf, size_t size, int filters, float lr, int iters);
 
+/* The cfg of a small yolov3-tiny-style network for the same scenes: two
+ * [yolo] heads (layers 13 at 4 x 4 and 20 at 8 x 8, necks 11 and 18), f = `filters`,
+ * the same batch and lr schedule as small_retina_cfg. */
+void small_yolo_cfg(char *buf, size_t size, int filters, float lr, int iters);
+
 /* Integer from the environment, for experiment knobs. */
 int env_int(const char *name, int def);
 double env_double(const char *name, double def);
