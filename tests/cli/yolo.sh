@@ -2,7 +2,9 @@
 # YOLO as a darknet user runs it: `detector train` on a cfg cut from
 # cfg/yolov3-tiny.cfg prints darknet's losses by name, `detector map` and
 # `detector test` measure and draw the result, `detector calc_anchors` writes
-# the anchors line, and a [yolo] key that cannot be acted on is refused by line.
+# the anchors line, random=1 and mosaic=1 train YOLO and RetinaNet networks,
+# CWD distils a YOLO student, and a [yolo] key that cannot be acted on is
+# refused by line.
 prefix=cli_yolo_
 . "$(dirname "$0")/lib.sh"
 
@@ -48,6 +50,18 @@ sed -e 's/^max_batches=.*/max_batches=12/' -e 's/^batch=.*/batch=2/' -e 's/^widt
 run detector train "$data" "$tmp/rt.cfg" -threads 1
 [ $rc = 0 ] && [ "$(grep -c "^resized to" "$tmp/out")" -ge 2 ] && grep -q "^12/12: loss .*\[focal" "$tmp/out"
 check random_and_mosaic_train_a_retinanet $?
+
+# CWD on a YOLO student's two neck outputs (cfg/yolov3-tiny_cwd.cfg), with its
+# twice-as-wide teacher (cfg/yolov3-tiny_2x.cfg) trained first; both cut down
+small="-e s/^classes=8/classes=3/ -e s/^filters=39/filters=24/ -e s/^max_batches=.*/max_batches=2/ \
+    -e s/^batch=16/batch=2/ -e s/^width=128/width=64/ -e s/^height=128/height=64/"
+sed $small "$(dirname "$0")/../../cfg/yolov3-tiny_2x.cfg" > "$tmp/t2x.cfg"
+sed $small -e "s|^teacher=.*|teacher=$tmp/t2x.cfg|" -e "s|^teacher_weights=.*|teacher_weights=$tmp/s/backup/t2x_final.weights|" \
+    "$(dirname "$0")/../../cfg/yolov3-tiny_cwd.cfg" > "$tmp/cwd.cfg"
+"$DARKNET" detector train "$data" "$tmp/t2x.cfg" > /dev/null 2>&1
+run detector train "$data" "$tmp/cwd.cfg"
+[ $rc = 0 ] && grep -q "^2/2: loss .*noobj [0-9.]*, count [0-9.]*, cwd [0-9.]*\]" "$tmp/out"
+check cwd_distills_a_yolo_student $?
 
 sed "s/^ignore_thresh=.7/ignore_thresh=.7\\nfocal_loss=1/" "$tmp/y.cfg" > "$tmp/bad.cfg"
 line=$(grep -n "^focal_loss=1" "$tmp/bad.cfg" | head -1 | cut -d: -f1)
