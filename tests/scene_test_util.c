@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "coco_eval.h"
 #include "network.h"
@@ -21,23 +22,29 @@ double env_double(const char *name, double def)
     return v ? atof(v) : def;
 }
 
+/* The [net] (batch 16, 64 x 64; lr, burn-in, step, max_batches) and the
+ * darknet-style backbone to stride 16 (filters f, 2f, 2f, 4f, 4f: layers 0
+ * to 8, C3 = 6 at 8 x 8, C4 = 8 at 4 x 4) of the learning tests' networks. */
+#define SCENE_NET_AND_BACKBONE                                                                 \
+    "[net]\nbatch=16\nsubdivisions=1\nwidth=64\nheight=64\nchannels=3\n"                       \
+    "momentum=0.9\ndecay=0.0005\nlearning_rate=%g\nburn_in=%d\npower=1\npolicy=steps\n"         \
+    "steps=%d\nscales=.1\nmax_batches=%d\n"                                                    \
+    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n" /* 0 */ \
+    "[maxpool]\nsize=2\nstride=2\n"                                                /* 1: 32 */ \
+    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n" /* 2 */ \
+    "[maxpool]\nsize=2\nstride=2\n"                                                /* 3: 16 */ \
+    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n" /* 4 */ \
+    "[maxpool]\nsize=2\nstride=2\n"                                                 /* 5: 8 */ \
+    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n" /* 6 */ \
+    "[maxpool]\nsize=2\nstride=2\n"                                                 /* 7: 4 */ \
+    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n" /* 8 */
+
 /* darknet-style backbone to stride 16 (16w, 32w, 32w, 64w, 64w filters),
  * FPN on P3 (layer 14, 8x8) and P4 (layer 16, 4x4) with 32 channels, one
  * shared 3x3 conv per subnet. Anchors 12 and 24 pixels (x 1, 1.26, 1.59): the
  * scenes' objects are 6 to ~54 pixels at 64 x 64. */
 static const char *small_retina_text =
-    "[net]\nbatch=16\nsubdivisions=1\nwidth=64\nheight=64\nchannels=3\n"
-    "momentum=0.9\ndecay=0.0005\nlearning_rate=%g\nburn_in=%d\npower=1\npolicy=steps\n"
-    "steps=%d\nscales=.1\nmax_batches=%d\n"
-    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 0 */
-    "[maxpool]\nsize=2\nstride=2\n"                                                        /* 1: 32 */
-    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 2 */
-    "[maxpool]\nsize=2\nstride=2\n"                                                        /* 3: 16 */
-    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 4 */
-    "[maxpool]\nsize=2\nstride=2\n"                                                        /* 5: 8 */
-    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 6: C3 */
-    "[maxpool]\nsize=2\nstride=2\n"                                                        /* 7: 4 */
-    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 8: C4 */
+    SCENE_NET_AND_BACKBONE
     "[convolutional]\nfilters=32\nsize=1\nactivation=linear\n"                             /* 9: lat4 */
     "[upsample]\nstride=2\n"                                                               /* 10 */
     "[route]\nlayers=6\n"                                                                  /* 11 */
@@ -72,18 +79,7 @@ void small_retina_cfg(char *buf, size_t size, int filters, float lr, int iters)
  * with the 8 x 8 map and a second head (layer 20). Anchors: `detector
  * calc_anchors` on 300 such scenes (6 clusters, avg IoU 81%). */
 static const char *small_yolo_text =
-    "[net]\nbatch=16\nsubdivisions=1\nwidth=64\nheight=64\nchannels=3\n"
-    "momentum=0.9\ndecay=0.0005\nlearning_rate=%g\nburn_in=%d\npower=1\npolicy=steps\n"
-    "steps=%d\nscales=.1\nmax_batches=%d\n"
-    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 0 */
-    "[maxpool]\nsize=2\nstride=2\n"                                                        /* 1: 32 */
-    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 2 */
-    "[maxpool]\nsize=2\nstride=2\n"                                                        /* 3: 16 */
-    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 4 */
-    "[maxpool]\nsize=2\nstride=2\n"                                                        /* 5: 8 */
-    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 6 */
-    "[maxpool]\nsize=2\nstride=2\n"                                                        /* 7: 4 */
-    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 8 */
+    SCENE_NET_AND_BACKBONE
     "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 9 */
     "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=1\nactivation=leaky\n"          /* 10 */
     "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 11: neck 1 */
@@ -250,4 +246,34 @@ double scenes_ap50(network *net, uint64_t seed, int size, int classes, int n, do
     free_image(im);
     set_batch_network(net, batch);
     return ap50;
+}
+
+int scene_full_run(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return getenv("DN_SLOW_TESTS") && !strcmp(getenv("DN_SLOW_TESTS"), "1");
+#else
+    return 1;
+#endif
+}
+
+/* The scenes of the learning tests: 64 x 64, 3 classes. */
+enum { SCENE_SIZE = 64, SCENE_CLASSES = 3 };
+
+int learn_scenes(const char *cfg_text, int seed, int iters, int full, scene_learning *r)
+{
+    const char *path = temp_file(cfg_text);
+    network *net = load_network_seeded(path, NULL, 1, (uint64_t)seed);
+    unlink(path);
+    CHECK_MSG(net != NULL, "%s", dn_last_error());
+    if (!net) return -1;
+    memset(r, 0, sizeof *r);
+    r->before = scenes_ap50(net, 100 + seed, SCENE_SIZE, SCENE_CLASSES, full ? 100 : 5, NULL);
+    r->last = train_on_scenes(net, seed, SCENE_SIZE, SCENE_CLASSES, iters, &r->first);
+    r->ap50 = scenes_ap50(net, 100 + seed, SCENE_SIZE, SCENE_CLASSES, full ? 200 : 10, &r->ap);
+    if (getenv("DN_VERBOSE"))
+        fprintf(stderr, "    AP50 %.3f (before training %.3f), AP %.3f, loss %.3f -> %.3f\n", r->ap50, r->before,
+                r->ap, r->first, r->last);
+    free_network(net);
+    return 0;
 }
