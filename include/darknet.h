@@ -103,8 +103,8 @@ int network_batch(const network *net);        /* images per forward pass */
 int network_subdivisions(const network *net);
 uint64_t network_seen(const network *net);    /* images trained on */
 int network_iteration(const network *net);    /* optimiser steps taken */
-/* 0 when every layer can be trained; else -1 naming the first that cannot
- * (cfg file and line), for training commands to refuse before they start. */
+/* 0 when the network was built for training (with gradients); else -1 naming
+ * the cfg, for training commands to refuse before they start. */
 int network_check_trainable(const network *net);
 /* Classes the detection layers ([retina], [yolo]) predict; 0 without one. */
 int network_classes(const network *net);

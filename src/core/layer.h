@@ -113,9 +113,6 @@ struct layer_ops {
      * i < min(count, max) and returns count, so progress lines can print each
      * part by name. NULL: the layer reports only l->cost. */
     int (*named_losses)(const layer *l, const char **names, float *values, int max);
-    /* Loss layers that compute no gradient yet: why the network cannot be
-     * trained (training commands refuse it rather than learn nothing). */
-    const char *cannot_train;
     /* Distillation layers only (see the enum above); their priv starts with
      * their student/teacher pairing (src/distill/distill.h). */
     int distiller;
