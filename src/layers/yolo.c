@@ -19,6 +19,7 @@
 
 #include "activation_math.h"
 #include "errors.h"
+#include "layer_desc.h"
 #include "network.h"
 #ifdef DN_GPU
 #include "gpu.h"
@@ -185,3 +186,12 @@ const layer_ops yolo_ops = {
     .cannot_train = "training a [yolo] layer is not implemented yet (only weight decay would move the weights); "
                     "train a [retina] head instead (cfg/retinanet_tiny.cfg)",
 };
+
+/* ---- read-only description (layer_desc.h) ---- */
+int yolo_describe(const layer *l, yolo_desc *out)
+{
+    if (layer_check_type(l, &yolo_ops)) return -1;
+    const yolo_state *s = l->priv;
+    *out = (yolo_desc){s->classes, s->n, s->mask, s->anchors};
+    return 0;
+}
