@@ -1,5 +1,6 @@
 /* export.c: `darknet export onnx CFG WEIGHTS OUT.onnx [...]` (src/export/). */
 #include <stdio.h>
+#include <string.h>
 
 #include "args.h"
 #include "commands.h"
@@ -9,7 +10,8 @@
 const char usage_export[] =
     "export onnx CFG WEIGHTS OUT.onnx [-width W -height H] [-batch B|-dynamic_batch] [-opset N] [-postprocess] "
     "[-data DATA]\n"
-    "      the network as an ONNX model (see README, Export to ONNX)\n";
+    "      the network as an ONNX model (WEIGHTS none: its random initial weights; see README,\n"
+    "      Export to ONNX)\n";
 
 static int export_onnx_cmd(int argc, char **argv)
 {
@@ -25,6 +27,7 @@ static int export_onnx_cmd(int argc, char **argv)
     o.data = arg_str(&a, "-data", NULL);
     o.cfg = arg_pos(&a, 0), o.weights = arg_pos(&a, 1), o.out = arg_pos(&a, 2);
     if (!o.out || arg_pos(&a, 3) || args_check(&a)) return usage_error("export");
+    if (!strcmp(o.weights, "none")) o.weights = NULL;   /* the random initial weights */
     o.batch = batch ? batch : 1;
     if (batch && o.dynamic_batch) {
         fprintf(stderr, "darknet export onnx: -batch and -dynamic_batch exclude each other\n");

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """The ONNX side of tests/cli/onnx.sh: checks an exported model and runs it.
 
-    check_onnx.py MODEL.onnx INPUT.bin OURS_DIR NAME [--batch B] [--opencv] [--tol T]
+    check_onnx.py JOBS [--tol T]     JOBS: one "NAME MODEL.onnx INPUT.bin OURS_DIR B [opencv]" a line
 
-onnx.checker.check_model(full_check=True) (which also infers every shape),
+For each model: onnx.checker.check_model(full_check=True) (which also infers every shape),
 then ONNX Runtime on INPUT.bin (float32 NCHW, B images), and each graph output
 compared with darknet's on the same input (tests/opencv/dump_outputs.c wrote
 OURS_DIR/NAME.bin):
@@ -12,7 +12,7 @@ OURS_DIR/NAME.bin):
   selected             [retina] -postprocess: darknet's detections of image 0
                        (detections.bin) against NonMaxSuppression's of image 0,
                        best max_dets by score, as boxes relative to the input
-With --opencv the same through OpenCV's DNN module (cv2.dnn.readNetFromONNX).
+With opencv the same through OpenCV's DNN module (cv2.dnn.readNetFromONNX).
 Prints one "ok"/"FAIL" line per comparison; the relative difference is
 |a - b| / max(|b|, mean |b|), as dump_outputs compare measures it."""
 import argparse
@@ -96,37 +96,41 @@ def opencv_outputs(model_path, x, names):
     return dict(zip(names, net.forward(names)))
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("model")
-    p.add_argument("input")
-    p.add_argument("ours")
-    p.add_argument("name")
-    p.add_argument("--batch", type=int, default=1)
-    p.add_argument("--tol", type=float, default=1e-4)
-    p.add_argument("--opencv", action="store_true")
-    a = p.parse_args()
-    model = onnx.load(a.model)
+def check_model(name, model_path, input_path, ours_dir, batch, use_opencv, tol):
+    model = onnx.load(model_path)
     try:
         onnx.checker.check_model(model, full_check=True)
     except Exception as e:   # the checker's own exception types vary between versions
-        return 0 if report(False, a.name + "_checker", str(e).splitlines()[0]) else 1
+        return report(False, name + "_checker", str(e).splitlines()[0])
     meta = {m.key: m.value for m in model.metadata_props}
     missing = [k for k in ("darknet_cfg_hash", "input_width", "input_height", "input_resize", "classes")
                if k not in meta]
-    report(not missing, a.name + "_checker", "full_check passed; metadata %s" %
-           ("complete" if not missing else "lacks " + ", ".join(missing)))
-    ok = not missing
+    ok = report(not missing, name + "_checker", "full_check passed; metadata %s" %
+                ("complete" if not missing else "lacks " + ", ".join(missing)))
     c, h, w = (int(meta["input_channels"]), int(meta["input_height"]), int(meta["input_width"]))
-    x = np.fromfile(a.input, dtype=np.float32).reshape(a.batch, c, h, w)
+    x = np.fromfile(input_path, dtype=np.float32).reshape(batch, c, h, w)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 2
-    sess = ort.InferenceSession(a.model, opts, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(model_path, opts, providers=["CPUExecutionProvider"])
     names = [o.name for o in sess.get_outputs()]
     outs = dict(zip(names, sess.run(None, {"input": x})))
-    ok &= check_outputs(outs, a.ours, meta, a.tol, a.name + "_ort")
-    if a.opencv:
-        ok &= check_outputs(opencv_outputs(a.model, x, names), a.ours, meta, a.tol, a.name + "_opencv")
+    ok &= check_outputs(outs, ours_dir, meta, tol, name + "_ort")
+    if use_opencv:
+        ok &= check_outputs(opencv_outputs(model_path, x, names), ours_dir, meta, tol, name + "_opencv")
+    return ok
+
+
+def main():
+    p = argparse.ArgumentParser(description="JOBS: one 'NAME MODEL INPUT OURS_DIR BATCH [opencv]' a line")
+    p.add_argument("jobs")
+    p.add_argument("--tol", type=float, default=1e-4)
+    a = p.parse_args()
+    ok = True
+    with open(a.jobs) as f:
+        for line in f:
+            job = line.split()
+            if job:
+                ok &= check_model(job[0], job[1], job[2], job[3], int(job[4]), "opencv" in job[5:], a.tol)
     return 0 if ok else 1
 
 
