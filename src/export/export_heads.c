@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "box_coding.h"
 #include "errors.h"
@@ -36,21 +37,28 @@ static const char *pairs_const(export_ctx *x, const float *v, int rows)
     return onnx_floats(x->g, v, dims, 2);
 }
 
-/* Cell offsets (col, row) and anchor sizes (w, h) per row of one head. */
-static int yolo_consts(export_ctx *x, const layer *l, const yolo_desc *d, const char **grid, const char **sizes)
+/* Per row of one head, (x, y) pairs: the cell's column and row, the grid's
+ * width and height, the anchor's w and h, and the network's width and height.
+ * Full-size constants rather than broadcast ones: OpenCV's DNN module (4.6)
+ * divides by a [2] constant wrongly. */
+enum { GRID, SIDE, ANCHOR, NET, N_YOLO_CONSTS };
+
+static int yolo_consts(export_ctx *x, const layer *l, const yolo_desc *d, const char *out[N_YOLO_CONSTS])
 {
     int rows = l->w * l->h * d->n;
-    float *g = dn_calloc(2 * (size_t)rows, sizeof(float)), *s = dn_calloc(2 * (size_t)rows, sizeof(float));
-    if (g && s)
-        for (int r = 0; r < rows; ++r) {
-            int cell = r / d->n, a = d->mask[r % d->n];
-            g[2 * r] = (float)(cell % l->w), g[2 * r + 1] = (float)(cell / l->w);
-            s[2 * r] = d->anchors[2 * a], s[2 * r + 1] = d->anchors[2 * a + 1];
-        }
-    if (g && s) *grid = pairs_const(x, g, rows), *sizes = pairs_const(x, s, rows);
-    free(g);
-    free(s);
-    return g && s ? 0 : -1;
+    float *v = dn_calloc(2 * (size_t)rows * N_YOLO_CONSTS, sizeof(float));
+    if (!v) return -1;
+    for (int r = 0; r < rows; ++r) {
+        int cell = r / d->n, a = d->mask[r % d->n];
+        float pairs[N_YOLO_CONSTS][2] = {{(float)(cell % l->w), (float)(cell / l->w)},
+                                         {(float)l->w, (float)l->h},
+                                         {d->anchors[2 * a], d->anchors[2 * a + 1]},
+                                         {(float)x->net->w, (float)x->net->h}};
+        for (int k = 0; k < N_YOLO_CONSTS; ++k) memcpy(v + 2 * ((size_t)k * rows + r), pairs[k], sizeof pairs[k]);
+    }
+    for (int k = 0; k < N_YOLO_CONSTS; ++k) out[k] = pairs_const(x, v + 2 * (size_t)k * rows, rows);
+    free(v);
+    return 0;
 }
 
 int export_yolo(export_ctx *x, const layer *l, const char *in)
@@ -63,16 +71,14 @@ int export_yolo(export_ctx *x, const layer *l, const char *in)
                              d.classes, x->yolo_entries - 5);
     if (x->n_yolo == (int)(sizeof x->yolo_parts / sizeof x->yolo_parts[0]))
         return export_refuse(x, l, "more [yolo] heads than the exporter takes (%d)", x->n_yolo);
-    const char *grid, *sizes;
-    if (yolo_consts(x, l, &d, &grid, &sizes)) return -1;
+    const char *c[N_YOLO_CONSTS];
+    if (yolo_consts(x, l, &d, c)) return -1;
     onnx_graph *g = x->g;
     const char *t = rows_per_anchor(x, in, d.n, E, l->h, l->w);
-    float side[2] = {(float)l->w, (float)l->h}, net_side[2] = {(float)x->net->w, (float)x->net->h};
-    int64_t two[1] = {2};
-    const char *xy = onnx_op2(g, "Add", grid, onnx_op1(g, "Sigmoid", onnx_slice(g, t, 2, 0, 2, 1)));
-    xy = onnx_op2(g, "Div", xy, onnx_floats(g, side, two, 1));
-    const char *wh = onnx_op2(g, "Mul", onnx_op1(g, "Exp", onnx_slice(g, t, 2, 2, 4, 1)), sizes);
-    wh = onnx_op2(g, "Div", wh, onnx_floats(g, net_side, two, 1));
+    const char *xy = onnx_op2(g, "Add", c[GRID], onnx_op1(g, "Sigmoid", onnx_slice(g, t, 2, 0, 2, 1)));
+    xy = onnx_op2(g, "Div", xy, c[SIDE]);
+    const char *wh = onnx_op2(g, "Mul", onnx_op1(g, "Exp", onnx_slice(g, t, 2, 2, 4, 1)), c[ANCHOR]);
+    wh = onnx_op2(g, "Div", wh, c[NET]);
     const char *obj = onnx_op1(g, "Sigmoid", onnx_slice(g, t, 2, 4, 5, 1));
     const char *probs = onnx_op2(g, "Mul", obj, onnx_op1(g, "Sigmoid", onnx_slice(g, t, 2, 5, E, 1)));
     const char *parts[4] = {xy, wh, obj, probs};

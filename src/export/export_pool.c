@@ -13,7 +13,7 @@ int export_maxpool(export_ctx *x, const layer *l, const char *in)
     int before = d.padding / 2, after = d.padding - before;
     if (before >= d.size || after >= d.size)
         return export_refuse(x, l, "padding=%d leaves windows of size=%d wholly in the padding (darknet gives 0 "
-                             "there, ONNX's MaxPool does not); use padding < %d", d.padding, d.size, d.size);
+                             "there, ONNX's MaxPool does not); use padding < %d", d.padding, d.size, 2 * d.size - 1);
     /* the end pads that give darknet's out_w = (w + padding - size) / stride + 1 exactly */
     int64_t end_y = (int64_t)(l->out_h - 1) * d.stride_y + d.size - l->h - before;
     int64_t end_x = (int64_t)(l->out_w - 1) * d.stride_x + d.size - l->w - before;

@@ -7,7 +7,7 @@
  *   dump_outputs input CFG OUT.bin SEED
  *       one random image in [0, 1], raw float32 NCHW
  *   dump_outputs run CFG WEIGHTS INPUT.bin OUTDIR SPEC...
- *       forward in inference mode; SPEC is a layer index N (writes OUTDIR/_N.bin,
+ *       forward in inference mode (WEIGHTS none: the random initial ones); SPEC is a layer index N (writes OUTDIR/_N.bin,
  *       the layer's output) or "boxes" (OUTDIR/boxes.bin: x, y, w, h, objectness
  *       of every box of every [yolo] layer, threshold 0); for the ONNX checks
  *       (tests/cli/onnx.sh) also "output" (OUTDIR/output.bin: the last layer's),
@@ -93,7 +93,7 @@ static int cmd_init(const char *cfg, const char *out, uint64_t seed)
 
 static int cmd_input(const char *cfg, const char *out, uint64_t seed)
 {
-    network *net = load_network_frozen(cfg, NULL);
+    network *net = build_network(cfg, 0, 0);   /* the shape is all it needs: no weights drawn */
     if (!net) return fail("cannot build the network");
     size_t n = (size_t)net->batch * net->inputs;
     float *x = malloc(n * sizeof(float));
@@ -154,7 +154,7 @@ static int write_retina_heads(network *net, const char *dir)
 static int cmd_run(const char *cfg, const char *weights, const char *input, const char *dir, int n_specs,
                    char **specs)
 {
-    network *net = load_network_frozen(cfg, weights);
+    network *net = load_network_frozen(cfg, strcmp(weights, "none") ? weights : NULL);
     if (!net) return fail("cannot load the network");
     size_t n = 0;
     float *x = read_floats(input, &n);
