@@ -95,6 +95,8 @@ void export_yolo_outputs(export_ctx *x)
     onnx_graph_set_scope(x->g, "yolo");
     int64_t dims[3] = {x->batch, x->yolo_rows, x->yolo_entries};
     onnx_graph_output(x->g, onnx_concat(x->g, x->yolo_parts, x->n_yolo, 1), "detections", ONNX_FLOAT, dims, 3);
+    onnx_graph_meta(x->g, "outputs", "detections: [batch, boxes, 5 + classes]: x, y, w, h (centre and size "
+                                     "relative to the input), objectness, objectness x class probability");
 }
 
 /* ---- [retina] ---- */
@@ -203,8 +205,13 @@ int export_retina(export_ctx *x, const layer *l, const char *in)
     x->out[l->index] = in;
     onnx_graph_set_scope(x->g, "retina");
     if (!x->opt->postprocess) {
+        onnx_graph_meta(x->g, "outputs", "clsK, boxK: level K's class logits [batch, A x classes, h, w] and box "
+                                         "deltas [batch, A x 4, h, w], channel a x classes + k and a x 4 + j");
         raw_outputs(x, &d);
         return 0;
     }
+    onnx_graph_meta(x->g, "outputs", "boxes [batch, anchors, 4]: x1, y1, x2, y2 in input pixels; scores "
+                                     "[batch, anchors, classes]; selected [n, 3]: image, class, box of "
+                                     "NonMaxSuppression, of which the best retina_max_dets per image by score");
     return postprocess_outputs(x, &d);
 }

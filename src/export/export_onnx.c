@@ -84,6 +84,7 @@ static int finish_outputs(export_ctx *x)
         return dn_error("%s: -postprocess needs a [retina] layer ([yolo] heads are always decoded)", x->opt->cfg);
     export_yolo_outputs(x);
     if (x->n_yolo || retinas) return 0;
+    onnx_graph_meta(x->g, "outputs", "output: the last layer's output, [batch, C, H, W]");
     const layer *last = &x->net->layers[x->net->n - 1];
     int64_t dims[4];
     export_out_dims(x, last, dims);

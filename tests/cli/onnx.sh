@@ -96,7 +96,7 @@ for cfg in "$root"/cfg/*.cfg; do
     shapes_*) size=32 ;;
     retinanet_tiny*) size=128 ;;
     retinanet_*_fpn*) size=128 weights=none ;;
-    darknet53 | resnet50 | yolov3) weights=none ;;
+    darknet53 | resnet50) weights=none ;;
     esac
     case $name in resnet18 | yolov3-tiny) with=$opencv ;; esac
     case_ "cfg_$name" "$cfg" $size $size 1
