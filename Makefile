@@ -131,7 +131,7 @@ PROTOC_C   ?= $(shell command -v protoc-c)
 ifneq ($(and $(ONNX_PROTO),$(PROTOC_C),$(wildcard /usr/include/protobuf-c/protobuf-c.h)),)
 ONNX_GEN := $(BUILD)/gen/onnx.pb-c.c
 EXPORT_OFF := src/export/export_missing.c
-CFLAGS   += -I$(BUILD)/gen
+CFLAGS   += -I$(BUILD)/gen -DDN_ONNX
 LDLIBS   += -lprotobuf-c
 else
 ONNX_GEN :=
@@ -158,7 +158,7 @@ $(BUILD)/gen/onnx.pb-c.c: $(ONNX_PROTO)
 $(BUILD)/gen/onnx.pb-c.h: $(BUILD)/gen/onnx.pb-c.c
 $(BUILD)/gen/onnx.pb-c.o: $(BUILD)/gen/onnx.pb-c.c
 	$(CC) $(filter-out -Wextra,$(CFLAGS)) -c $< -o $@
-$(patsubst %.c,$(BUILD)/%.o,$(filter src/export/%,$(LIB_SRC))): $(ONNX_GEN:%.c=%.h)
+$(patsubst %.c,$(BUILD)/%.o,$(filter src/export/%,$(LIB_SRC))) $(BUILD)/tests/test_export_onnx.o: $(ONNX_GEN:%.c=%.h)
 $(BUILD)/%.o: %.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(filter-out -std=c11,$(CFLAGS)) -std=c++17 $(CV_FLAGS) -c $< -o $@
