@@ -104,7 +104,7 @@ static const char *add_tensor(onnx_graph *g, int type, const void *data, size_t 
     char *name = fresh_name(g, "c%d", g->counter++);
     if (!t || !d || !raw || !name) return "";
     onnx__tensor_proto__init(t);
-    memcpy(d, dims, sizeof(int64_t) * rank);
+    if (rank) memcpy(d, dims, sizeof(int64_t) * rank);   /* a scalar has no dims */
     memcpy(raw, data, bytes);   /* little-endian, as ONNX's raw_data is */
     t->n_dims = rank, t->dims = d;
     t->has_data_type = 1, t->data_type = type;

@@ -81,7 +81,8 @@ case_() {
     fi
     batch=$5
     shift 5
-    if ! "$DARKNET" export onnx "$d/net.cfg" "$w" "$d/m.onnx" "$@" >/dev/null 2>"$d/err"; then
+    # export_from: the cfg as it is, sized by the export's own -width and -height
+    if ! "$DARKNET" export onnx "${export_from:-$d/net.cfg}" "$w" "$d/m.onnx" "$@" >/dev/null 2>"$d/err"; then
         echo "FAIL onnx_${name}_export: $(tail -n 1 "$d/err")"
         return
     fi
@@ -106,8 +107,12 @@ case_ cfg_retinanet_tiny_postprocess "$root/cfg/retinanet_tiny.cfg" 128 128 1 -p
 case_ cfg_retinanet_tiny_batch2 "$root/cfg/retinanet_tiny.cfg" 128 128 2 -batch 2
 case_ cfg_retinanet_tiny_dynamic "$root/cfg/retinanet_tiny.cfg" 128 128 2 -dynamic_batch -postprocess
 case_ cfg_context_swin_dynamic "$root/cfg/context_swin.cfg" 64 64 2 -dynamic_batch
+case_ cfg_context_vit_opset17 "$root/cfg/context_vit.cfg" 64 64 1 -opset 17
 with=$opencv
 case_ cfg_yolov3-tiny_batch2 "$root/cfg/yolov3-tiny.cfg" 64 64 2 -batch 2
+export_from=$root/cfg/yolov3-tiny.cfg
+case_ cfg_yolov3-tiny_resized "$root/cfg/yolov3-tiny.cfg" 96 64 1 -width 96 -height 64
+export_from=""
 
 # ---- one layer kind each (the table)
 net() { printf '[net]\nbatch=1\nwidth=%s\nheight=%s\nchannels=3\n\n' "$1" "$2"; }
