@@ -134,6 +134,7 @@ EXPORT_OFF := src/export/export_missing.c
 CFLAGS   += -I$(BUILD)/gen -DDN_ONNX
 LDLIBS   += -lprotobuf-c
 else
+$(warning darknet export onnx is left out of this build: install libonnx-dev protobuf-c-compiler libprotobuf-c-dev (make deps))
 ONNX_GEN :=
 EXPORT_OFF := $(filter-out src/export/export_missing.c,$(wildcard src/export/*.c))
 endif

@@ -324,6 +324,8 @@ int onnx_graph_save(onnx_graph *g, const char *name, const char *path)
     Onnx__OperatorSetIdProto op, *ops[1];
     fill_model(g, name, &m, &gp, &op, ops);
     size_t size = onnx__model_proto__get_packed_size(&m);
+    if (size >= ((size_t)2 << 30))   /* protobuf's limit, which ONNX readers keep; no external data yet */
+        return dn_error("the model is %zu MB, over the 2 GB a single ONNX file can hold", size >> 20);
     uint8_t *buf = dn_calloc(size ? size : 1, 1);
     if (!buf) return -1;
     onnx__model_proto__pack(&m, buf);
