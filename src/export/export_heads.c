@@ -61,6 +61,25 @@ static int yolo_consts(export_ctx *x, const layer *l, const yolo_desc *d, const 
     return 0;
 }
 
+/* What the layer itself outputs, for a layer after it that reads it: the
+ * logistic of every entry but w and h (dropped from the model when nothing
+ * reads it). Slices rather than a mask: OpenCV's DNN module (4.6) has no Where. */
+static const char *yolo_layer_output(export_ctx *x, const char *in, const yolo_desc *d)
+{
+    int E = d->classes + 5;
+    const char **parts = dn_calloc(3 * (size_t)d->n, sizeof *parts);
+    if (!parts) return "";
+    for (int a = 0; a < d->n; ++a) {
+        int64_t c = (int64_t)a * E;
+        parts[3 * a] = onnx_op1(x->g, "Sigmoid", onnx_slice(x->g, in, 1, c, c + 2, 1));
+        parts[3 * a + 1] = onnx_slice(x->g, in, 1, c + 2, c + 4, 1);
+        parts[3 * a + 2] = onnx_op1(x->g, "Sigmoid", onnx_slice(x->g, in, 1, c + 4, c + E, 1));
+    }
+    const char *out = onnx_concat(x->g, parts, 3 * d->n, 1);
+    free(parts);
+    return out;
+}
+
 int export_yolo(export_ctx *x, const layer *l, const char *in)
 {
     yolo_desc d;
@@ -85,7 +104,7 @@ int export_yolo(export_ctx *x, const layer *l, const char *in)
     x->yolo_parts[x->n_yolo++] = onnx_concat(g, parts, 4, 2);
     x->yolo_rows += l->w * l->h * d.n;
     x->yolo_entries = E;
-    x->out[l->index] = in;   /* nothing reads a head's output */
+    x->out[l->index] = yolo_layer_output(x, in, &d);
     return 0;
 }
 

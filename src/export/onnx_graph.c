@@ -294,6 +294,43 @@ void onnx_graph_meta(onnx_graph *g, const char *key, const char *value)
 
 /* ---- saving ---- */
 
+static int listed(const ptr_list *names, const char *name)
+{
+    for (size_t i = 0; i < names->n; ++i)
+        if (!strcmp(names->v[i], name)) return 1;
+    return 0;
+}
+
+static int any_listed(const ptr_list *names, char **v, size_t n)
+{
+    for (size_t i = 0; i < n; ++i)
+        if (listed(names, v[i])) return 1;
+    return 0;
+}
+
+/* Drops the nodes and constants no output depends on (a layer's output that
+ * no later layer reads, e.g. a [yolo] layer's own): one pass from the last
+ * node back, as the nodes are in topological order. */
+static void prune(onnx_graph *g)
+{
+    ptr_list needed = {0};
+    for (size_t i = 0; i < g->outputs.n; ++i) list_push(g, &needed, ((Onnx__ValueInfoProto *)g->outputs.v[i])->name);
+    size_t kept = g->nodes.n;
+    for (size_t i = g->nodes.n; i-- > 0;) {
+        Onnx__NodeProto *n = g->nodes.v[i];
+        if (!any_listed(&needed, n->output, n->n_output)) continue;
+        for (size_t k = 0; k < n->n_input; ++k) list_push(g, &needed, n->input[k]);
+        g->nodes.v[--kept] = n;
+    }
+    memmove(g->nodes.v, g->nodes.v + kept, sizeof(void *) * (g->nodes.n - kept));
+    g->nodes.n -= kept;
+    size_t inits = 0;
+    for (size_t i = 0; i < g->inits.n; ++i)
+        if (listed(&needed, ((Onnx__TensorProto *)g->inits.v[i])->name)) g->inits.v[inits++] = g->inits.v[i];
+    g->inits.n = inits;
+    free(needed.v);
+}
+
 static void fill_model(onnx_graph *g, const char *name, Onnx__ModelProto *m, Onnx__GraphProto *gp,
                        Onnx__OperatorSetIdProto *op, Onnx__OperatorSetIdProto **ops)
 {
@@ -318,6 +355,7 @@ static void fill_model(onnx_graph *g, const char *name, Onnx__ModelProto *m, Onn
 
 int onnx_graph_save(onnx_graph *g, const char *name, const char *path)
 {
+    prune(g);
     if (g->failed) return dn_error("out of memory while building the ONNX graph for %s", path);
     Onnx__ModelProto m;
     Onnx__GraphProto gp;
