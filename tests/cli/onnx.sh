@@ -39,19 +39,19 @@ fi
 # sized SRC OUT W H B: SRC with [net] width, height and batch set (one pass a
 # step), its teachers as sized copies with random weights under $tmp
 sized() {
-    awk -v w="$3" -v h="$4" -v b="$5" -v dir="$(dirname "$1")" -v t="$tmp/teacher_" '
+    awk -v w="$3" -v h="$4" -v b="$5" -v dir="$(dirname "$1")" -v t="$tmp/teacher_" -v list="$2.teachers" '
         /^\[/ { net = ($0 == "[net]") }
         net && /^width=/ { print "width=" w; next }
         net && /^height=/ { print "height=" h; next }
         net && /^batch=/ { print "batch=" b; next }
         net && /^subdivisions=/ { print "subdivisions=1"; next }
         /^teacher=/ { name = substr($0, 9); sub(/.*\//, "", name); print "teacher=" t name
-                      print dir "/" substr($0, 9) > (t "list"); next }
+                      print dir "/" substr($0, 9) > list; next }
         /^teacher_weights=/ { print "teacher_weights=" t name ".weights"; next }
         { print }' "$1" >"$2" || return 1
-    [ -f "$tmp/teacher_list" ] || return 0
-    teachers=$(sort -u "$tmp/teacher_list")
-    rm -f "$tmp/teacher_list"
+    [ -f "$2.teachers" ] || return 0
+    teachers=$(sort -u "$2.teachers")
+    rm -f "$2.teachers"
     for teacher in $teachers; do
         base=$tmp/teacher_$(basename "$teacher")
         [ -f "$base.weights" ] && continue
@@ -90,6 +90,17 @@ case_() {
     echo "$name $d/m.onnx $d/in $d/ours $batch $with" >>"$tmp/jobs"
 }
 
+# queue ARGS...: case_ in the background, two at a time (the machine's two cores)
+running=0
+queue() {
+    case_ "$@" &
+    running=$((running + 1))
+    if [ $running -ge 2 ]; then
+        wait
+        running=0
+    fi
+}
+
 # ---- every cfg of the project, small
 for cfg in "$root"/cfg/*.cfg; do
     name=$(basename "$cfg" .cfg)
@@ -101,25 +112,25 @@ for cfg in "$root"/cfg/*.cfg; do
     darknet53 | resnet50) weights=none ;;
     esac
     case $name in resnet18 | yolov3-tiny) with=$opencv ;; esac
-    case_ "cfg_$name" "$cfg" $size $size 1
+    queue "cfg_$name" "$cfg" $size $size 1
 done
 with="" weights=random
-case_ cfg_retinanet_tiny_postprocess "$root/cfg/retinanet_tiny.cfg" 128 128 1 -postprocess
-case_ cfg_retinanet_tiny_batch2 "$root/cfg/retinanet_tiny.cfg" 128 128 2 -batch 2
-case_ cfg_retinanet_tiny_dynamic "$root/cfg/retinanet_tiny.cfg" 128 128 2 -dynamic_batch -postprocess
-case_ cfg_context_swin_dynamic "$root/cfg/context_swin.cfg" 64 64 2 -dynamic_batch
-case_ cfg_context_vit_opset17 "$root/cfg/context_vit.cfg" 64 64 1 -opset 17
+queue cfg_retinanet_tiny_postprocess "$root/cfg/retinanet_tiny.cfg" 128 128 1 -postprocess
+queue cfg_retinanet_tiny_batch2 "$root/cfg/retinanet_tiny.cfg" 128 128 2 -batch 2
+queue cfg_retinanet_tiny_dynamic "$root/cfg/retinanet_tiny.cfg" 128 128 2 -dynamic_batch -postprocess
+queue cfg_context_swin_dynamic "$root/cfg/context_swin.cfg" 64 64 2 -dynamic_batch
+queue cfg_context_vit_opset17 "$root/cfg/context_vit.cfg" 64 64 1 -opset 17
 with=$opencv
-case_ cfg_yolov3-tiny_batch2 "$root/cfg/yolov3-tiny.cfg" 64 64 2 -batch 2
+queue cfg_yolov3-tiny_batch2 "$root/cfg/yolov3-tiny.cfg" 64 64 2 -batch 2
 export_from=$root/cfg/yolov3-tiny.cfg
-case_ cfg_yolov3-tiny_resized "$root/cfg/yolov3-tiny.cfg" 96 64 1 -width 96 -height 64
+queue cfg_yolov3-tiny_resized "$root/cfg/yolov3-tiny.cfg" 96 64 1 -width 96 -height 64
 export_from=""
 
 # ---- one layer kind each (the table)
 net() { printf '[net]\nbatch=1\nwidth=%s\nheight=%s\nchannels=3\n\n' "$1" "$2"; }
 conv() { printf '[convolutional]\nbatch_normalize=%s\nfilters=%s\nsize=%s\nstride=%s\npad=1\nactivation=%s\n%s\n\n' \
     "$4" "$1" "$2" "$3" "$5" "$6"; }
-table() { cat >"$tmp/$1.cfg"; with=$2; case_ "layer_$1" "$tmp/$1.cfg" 24 20 1; }
+table() { cat >"$tmp/$1.cfg"; with=$2; queue "layer_$1" "$tmp/$1.cfg" 24 20 1; }
 
 {
     net 24 20
@@ -198,4 +209,6 @@ m = {p.key: p.value for p in onnx.load(sys.argv[1]).metadata_props}
 sys.exit(m.get("class_names") != "circle\nsquare\nhalf moon" or m.get("input_resize") != "stretch")' "$tmp/names.onnx"
 check metadata_names_the_classes_of_the_data_file $?
 
-"$PY" "$root/tests/onnx/check_onnx.py" "$tmp/jobs"
+wait
+sort "$tmp/jobs" >"$tmp/jobs.sorted"
+"$PY" "$root/tests/onnx/check_onnx.py" "$tmp/jobs.sorted"
