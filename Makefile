@@ -76,7 +76,7 @@ LDLIBS   += $(shell pkg-config --libs-only-L opencv4 2>/dev/null) \
             -lopencv_highgui -lopencv_videoio -lopencv_imgproc -lopencv_core -lstdc++
 CPP_SRC  := src/data/video_opencv.cpp
 endif
-# Kernel bodies (src/ops/hd.h) compile for the device and the host: every build
+# Kernel bodies (src/core/hd.h) compile for the device and the host: every build
 # where nvcc exists runs them on the CPU in the kernel tests; GPU=1 links them in.
 NVCCFLAGS := -O3 -std=c++17 -arch=$(CUDA_ARCH) $(INCLUDES) -MMD -MP \
              -Xcompiler -fPIC,-Wall,-Wextra --Werror all-warnings
@@ -169,8 +169,10 @@ $(BUILD)/%.o: %.cu
 
 $(BUILD)/libdarknet.a: $(LIB_OBJ)
 	ar rcs $@ $^
+# -z defs: a symbol the library uses but no object or library defines fails
+# here, not when python/darknet.py loads it
 $(BUILD)/libdarknet.so: $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) -shared -Wl,-z,defs $(LDFLAGS) $^ -o $@ $(LDLIBS)
 $(BUILD)/darknet: $(CLI_OBJ) $(BUILD)/libdarknet.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 darknet: $(BUILD)/darknet
@@ -220,10 +222,10 @@ EMU_BUILD := $(BUILD)-gpu-emu
 # The whole suite: unit tests, the kernels (bodies on the CPU, the device path on the
 # emulated device) where nvcc is installed, then the CLI and OpenCV cross-check scripts.
 test: deps
-	@$(MAKE) --no-print-directory darknet $(BUILD)/run_tests $(BUILD)/dump_outputs
+	@$(MAKE) --no-print-directory darknet $(BUILD)/run_tests $(BUILD)/dump_outputs $(BUILD)/libdarknet.so
 	@if pkg-config --exists opencv4; then $(MAKE) --no-print-directory $(BUILD)/opencv_check; fi
 	@if [ -x "$(NVCC)" ]; then $(MAKE) --no-print-directory $(BUILD)/kernel_tests && \
-		$(MAKE) --no-print-directory GPU_EMU=1 $(EMU_BUILD)/gpu_tests $(EMU_BUILD)/darknet; fi
+		$(MAKE) --no-print-directory GPU_EMU=1 $(EMU_BUILD)/gpu_tests $(EMU_BUILD)/darknet $(EMU_BUILD)/libdarknet.so; fi
 	@if [ "$(OPENCV)" = 1 ]; then $(MAKE) --no-print-directory $(BUILD)/video_tool; fi
 	@if [ "$(SANITIZE)" != 1 ] && command -v $(MPICC) > /dev/null; then \
 		$(MAKE) --no-print-directory MPI=1 $(MPI_BUILD)/darknet $(MPI_BUILD)/run_tests; fi

@@ -2,12 +2,13 @@
 # Installs the Debian packages the build and tests need, when any is missing.
 # Set DARKNET_DEPS_EXTRA to add more (the benchmark adds PyTorch).
 set -e
-# openmpi-bin, libopenmpi-dev: `make MPI=1` and the tests of training over several processes
-# libonnx-dev (ONNX's schema, onnx.proto), protobuf-c-compiler, libprotobuf-c-dev: `darknet export onnx`
-# python3-numpy, python3-opencv, python3-pip: its checks (onnx and onnxruntime come from pip, below)
+# openmpi-bin, libopenmpi-dev: `make MPI=1` and the tests of training over several processes;
+# python3-numpy: the Python module (python/darknet.py) and its tests, with /usr/bin/python3;
+# libonnx-dev (ONNX's schema, onnx.proto), protobuf-c-compiler, libprotobuf-c-dev: `darknet export onnx`;
+# python3-opencv, python3-pip: its checks (onnx and onnxruntime come from pip, below)
 need="build-essential pkg-config libopenblas-dev libstb-dev libturbojpeg0-dev libcjson-dev libopencv-dev
-      openmpi-bin libopenmpi-dev libonnx-dev protobuf-c-compiler libprotobuf-c-dev
-      python3-numpy python3-opencv python3-pip $DARKNET_DEPS_EXTRA"
+      openmpi-bin libopenmpi-dev python3-numpy libonnx-dev protobuf-c-compiler libprotobuf-c-dev
+      python3-opencv python3-pip $DARKNET_DEPS_EXTRA"
 missing=""
 for p in $need; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

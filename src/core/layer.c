@@ -24,10 +24,12 @@ float *layer_add_param(layer *l, const network *net, int n, int decay)
         dn_error("layer %d: too many parameter tensors", l->index);
         return NULL;
     }
+    int moments = net->trainable && net->adam;
     float *val = own(l, n);
     float *grad = net->trainable ? own(l, n) : NULL;
-    if (!val || (net->trainable && !grad)) return NULL;
-    l->params[l->n_params++] = (param){.val = val, .grad = grad, .n = n, .decay = decay};
+    float *m = moments ? own(l, n) : NULL, *v = moments ? own(l, n) : NULL;
+    if (!val || (net->trainable && !grad) || (moments && (!m || !v))) return NULL;
+    l->params[l->n_params++] = (param){.val = val, .grad = grad, .n = n, .decay = decay, .m = m, .v = v};
     return val;
 }
 

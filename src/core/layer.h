@@ -17,13 +17,14 @@
 
 typedef struct network network;
 
-/* A tensor the optimiser updates. `grad` doubles as the momentum buffer. */
+/* A tensor the optimiser updates. `grad` doubles as SGD's momentum buffer. */
 typedef struct {
     float *val;
     float *grad;
     int n;
     int decay;          /* weight decay applies (weights yes; biases, scales no) */
-    float *val_gpu, *grad_gpu;   /* their device copies on a GPU network (else NULL) */
+    float *m, *v;       /* Adam's moments (adam=1 in [net], training networks), else NULL */
+    float *val_gpu, *grad_gpu, *m_gpu, *v_gpu;   /* their device copies on a GPU network (else NULL) */
 } param;
 
 typedef struct layer_ops layer_ops;
@@ -55,7 +56,7 @@ struct layer {
     float *stored[6];              /* tensors of the weights file, in its order */
     int stored_n[6];
     int n_stored;
-    float *owned[12];              /* allocations made by layer_add_param/_buffer */
+    float *owned[32];              /* allocations made by layer_add_param/_buffer */
     int n_owned;
     /* On a GPU network (network_use_gpu) the passes run on these device twins;
      * the host arrays above are filled by explicit pulls (network_gpu.c). */

@@ -111,28 +111,34 @@ void backward_network_from(network *net, const float *input, int last)
     }
 }
 
-/* One tensor's step in one pass: an element's decay, step and momentum read
- * that element only. */
-static void sgd_step(param *q, float decay, float rate, float keep)
+/* One tensor's step: an element's decay, step and buffers read that element only. */
+static void step_param(const optimizer_step *s, param *q)
 {
-    float *restrict v = q->val, *restrict g = q->grad;
     for (int i = 0; i < q->n; ++i) {
-        if (q->decay) g[i] += decay * v[i];
-        v[i] += rate * g[i];
-        g[i] *= keep;
+        float g = decayed_gradient(s, q->grad[i], q->val[i], q->decay);
+        if (s->adam) {
+            adam_value(s, &q->val[i], g, &q->m[i], &q->v[i]);
+            q->grad[i] = 0;
+        } else {
+            q->grad[i] = sgd_value(s, &q->val[i], g);
+        }
     }
 }
 
-/* darknet's SGD: the gradient buffer accumulates the negative gradient summed
- * over the batch, so it is scaled by lr/batch; after the step it keeps
- * momentum times the update, which the next batch adds to. With replicas the
- * buffers hold the sum over all of them by now; the momentum part stays on
- * rank 0 only, so that the next step's sum counts it once. */
-void network_sgd_settings(const network *net, float *lr, float *batch, float *keep)
+/* The gradient buffers hold the negative gradient summed over the batch (and,
+ * with replicas, over all of them by now). SGD keeps momentum times the update
+ * in the buffer, which the next batch adds to, on rank 0 only, so that the
+ * next step's sum counts it once. Adam keeps its moments apart, the same on
+ * every rank, and clears the buffers. */
+optimizer_step network_optimizer_step(const network *net)
 {
-    *lr = lr_at(&net->lr, net->iteration);
-    *batch = (float)net->batch * net->subdivisions * net->replicas;
-    *keep = net->rank ? 0 : net->momentum;
+    float batch = (float)net->batch * net->subdivisions * net->replicas;
+    float lr = lr_at(&net->lr, net->iteration);
+    double t = net->iteration > 1 ? net->iteration : 1;   /* counted already: the step being taken */
+    optimizer_step s = {lr, -net->decay * batch, lr / batch, net->rank ? 0 : net->momentum, net->adam,
+                        net->adam_b1, net->adam_b2, net->adam_eps,
+                        (float)(1 / (1 - pow(net->adam_b1, t))), (float)(1 / (1 - pow(net->adam_b2, t)))};
+    return s;
 }
 
 void update_network(network *net)
@@ -141,11 +147,10 @@ void update_network(network *net)
         if (update_network_gpu(net)) net->gpu_failed = 1;
         return;
     }
-    float lr, batch, keep;
-    network_sgd_settings(net, &lr, &batch, &keep);
+    optimizer_step s = network_optimizer_step(net);
     for (int i = 0; i < net->n; ++i) {
         layer *l = &net->layers[i];
-        for (int p = 0; p < l->n_params; ++p) sgd_step(&l->params[p], -net->decay * batch, lr / batch, keep);
+        for (int p = 0; p < l->n_params; ++p) step_param(&s, &l->params[p]);
     }
 }
 

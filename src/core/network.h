@@ -7,6 +7,7 @@
 #include "darknet.h"
 #include "layer.h"
 #include "lr_policy.h"
+#include "optimizer_math.h"
 #include "rng.h"
 
 struct network {
@@ -21,6 +22,8 @@ struct network {
     uint64_t seen;        /* images trained on */
     int iteration;        /* optimiser steps taken */
     float momentum, decay;
+    int adam;             /* [net] adam=1: darknet's Adam instead of SGD (optimizer_math.h) */
+    float adam_b1, adam_b2, adam_eps;
     lr_schedule lr;
     rng_state rng;
     /* Set by the run loop for the layer being run: */
@@ -75,9 +78,8 @@ void forward_network_to(network *net, const float *input, int last);
 void backward_network_from(network *net, const float *input, int last);
 /* Applies accumulated gradients (one optimiser step). */
 void update_network(network *net);
-/* darknet's SGD step sizes (see update_network): lr of this iteration, the
- * images the gradients sum over, and the momentum kept (0 on ranks but 0). */
-void network_sgd_settings(const network *net, float *lr, float *batch, float *keep);
+/* What this iteration's optimiser step applies to every value (see update_network). */
+optimizer_step network_optimizer_step(const network *net);
 /* How far batch-norm rolling statistics move per training forward: a running
  * average over the first updates of a fresh run (so early inference is not
  * skewed by the initial 0/1), then 0.1 per pass (PyTorch's; darknet's 0.01

@@ -14,7 +14,7 @@
 static const char *const net_ignored[] = {
     "angle", "aspect", "mosaic", "mixup", "cutmix", "blur", "gaussian_noise", "max_crop", "min_crop", "random",
     "resize", "track", "augment_speed", "sequential_subdivisions", "try_fix_nan",
-    "max_chart_loss", "adam", "B1", "B2", "eps", "time_steps", "notruth", "label_smooth_eps",
+    "max_chart_loss", "time_steps", "notruth", "label_smooth_eps",
     "mosaic_bound", "contrastive", "unsupervised", "attention", "adversarial_lr",
     "show_receptive_field", "dynamic_minibatch", "loss_scale", "equidistant_point",
     "rgb2gray", "optimized_memory", "workspace_size_limit_MB", "center", "max_epochs",
@@ -50,6 +50,11 @@ static int parse_net_section(network *net, cfg_section *s)
     if (!net->w || !net->h) cfg_fail(s, net->w ? "height" : "width", "is required");
     net->momentum = cfg_float_range(s, "momentum", 0.9f, 0, 1);
     net->decay = cfg_float_range(s, "decay", 0.0001f, 0, 1);
+    /* darknet's Adam and its defaults (pjreddie's parse_net_options) */
+    net->adam = cfg_int_range(s, "adam", 0, 0, 1);
+    net->adam_b1 = cfg_float_range(s, "B1", 0.9f, 0, 0.999999f);
+    net->adam_b2 = cfg_float_range(s, "B2", 0.999f, 0, 0.999999f);
+    net->adam_eps = cfg_float_range(s, "eps", 1e-7f, 1e-12f, 1);
     /* batch-norm statistics over all ranks' images (data-parallel training) */
     net->sync_bn = cfg_int_range(s, "sync_bn", 0, 0, 1);
     if (lr_schedule_parse(&net->lr, s)) return -1;

@@ -29,9 +29,16 @@ static int regrow(gpu_ctx *g, float **p, size_t *n, size_t n2)
     return 0;
 }
 
+/* A device copy of host (when there is one), pushed. */
+static int push_copy(gpu_ctx *g, float **device, const float *host, int n)
+{
+    if (!host) return 0;
+    return !(*device = gpu_alloc(g, n)) || gpu_push(g, *device, host, n) ? -1 : 0;
+}
+
 /* Device copies of the stored tensors (pushed), and of each parameter's
- * gradient (the momentum buffer, pushed too); a parameter is one of the
- * stored tensors, whose device copy it shares. */
+ * gradient (the momentum buffer) and Adam's moments (pushed too); a parameter
+ * is one of the stored tensors, whose device copy it shares. */
 static int attach_stored(network *net, layer *l)
 {
     gpu_ctx *g = net->gpu;
@@ -46,7 +53,9 @@ static int attach_stored(network *net, layer *l)
         if (!q->val_gpu)   /* the layer must make each stored tensor its own parameter */
             return dn_error("layer %d [%s]: a parameter that is not exactly one tensor of its weights file",
                             l->index, l->ops->name);
-        if (q->grad && (!(q->grad_gpu = gpu_alloc(g, q->n)) || gpu_push(g, q->grad_gpu, q->grad, q->n))) return -1;
+        if (push_copy(g, &q->grad_gpu, q->grad, q->n) || push_copy(g, &q->m_gpu, q->m, q->n) ||
+            push_copy(g, &q->v_gpu, q->v, q->n))
+            return -1;
     }
     return 0;
 }
@@ -61,8 +70,11 @@ static void detach_layer(network *net, layer *l)
     l->output_gpu = l->delta_gpu = NULL;
     l->gpu_outputs = 0;
     for (int p = 0; p < l->n_params; ++p) {
-        gpu_free(g, l->params[p].grad_gpu, l->params[p].n);
-        l->params[p].val_gpu = l->params[p].grad_gpu = NULL;
+        param *q = &l->params[p];
+        gpu_free(g, q->grad_gpu, q->n);
+        gpu_free(g, q->m_gpu, q->n);
+        gpu_free(g, q->v_gpu, q->n);
+        q->val_gpu = q->grad_gpu = q->m_gpu = q->v_gpu = NULL;
     }
     for (int t = 0; t < l->n_stored; ++t) {
         gpu_free(g, l->stored_gpu[t], l->stored_n[t]);
@@ -197,13 +209,12 @@ int backward_network_gpu(network *net, int last)
 
 int update_network_gpu(network *net)
 {
-    float lr, batch, keep;
-    network_sgd_settings(net, &lr, &batch, &keep);
+    optimizer_step s = network_optimizer_step(net);
     for (int i = 0; i < net->n; ++i) {
         layer *l = &net->layers[i];
         for (int p = 0; p < l->n_params; ++p) {
             param *q = &l->params[p];
-            sgd_update_gpu(net->gpu, q->n, q->val_gpu, q->grad_gpu, q->decay, lr, batch, net->decay, keep);
+            param_update_gpu(net->gpu, q->n, &s, q->val_gpu, q->grad_gpu, q->m_gpu, q->v_gpu, q->decay);
         }
     }
     return gpu_sync(net->gpu);

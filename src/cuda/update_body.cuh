@@ -1,32 +1,33 @@
-/* update_body.cuh: darknet's SGD step (update_network, src/core/network.c)
- * on one value of a parameter, so the optimiser never leaves the device. */
+/* update_body.cuh: the optimiser step of update_network (src/core/network.c)
+ * on one value of a parameter, so the optimiser never leaves the device. The
+ * formulas are optimizer_math.h's, shared with the CPU loop. */
 #ifndef DN_UPDATE_BODY_CUH
 #define DN_UPDATE_BODY_CUH
 
 #include "hd.h"
+#include "optimizer_math.h"
 
-/* grad holds the negative gradient summed over the batch (plus the previous
- * step's momentum): with decay, grad -= decay*batch * val; then
- * val += lr/batch * grad and grad keeps `keep` (momentum) of itself. The
- * three steps are update_network's axpy, axpy and scal on one value. */
-struct sgd_update_body {
-    float *val, *grad;
+/* val, grad: the parameter and its buffer (negative summed gradient, plus
+ * SGD's momentum); m, v: Adam's moments (unused by SGD). */
+struct param_update_body {
+    optimizer_step s;
+    float *val, *grad, *m, *v;
     int decay;
-    float neg_decay_batch, lr_over_batch, keep;
     DN_HD void operator()(long i) const
     {
-        float g = grad[i];
-        if (decay) g += neg_decay_batch * val[i];
-        val[i] += lr_over_batch * g;
-        grad[i] = g * keep;
+        float g = decayed_gradient(&s, grad[i], val[i], decay);
+        if (s.adam) {
+            adam_value(&s, &val[i], g, &m[i], &v[i]);
+            grad[i] = 0;
+        } else {
+            grad[i] = sgd_value(&s, &val[i], g);
+        }
     }
 };
 
-/* update_network's factors: batch = images per step over all replicas. */
-DN_HD sgd_update_body sgd_update_of(float *val, float *grad, int decay, float lr, float batch, float net_decay,
-                                    float keep)
+DN_HD param_update_body param_update_of(optimizer_step s, float *val, float *grad, float *m, float *v, int decay)
 {
-    sgd_update_body b = {val, grad, decay, -net_decay * batch, lr / batch, keep};
+    param_update_body b = {s, val, grad, m, v, decay};
     return b;
 }
 

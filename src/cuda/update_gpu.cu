@@ -1,10 +1,10 @@
-/* update_gpu.cu: the launch of the SGD body (update_body.cuh). */
+/* update_gpu.cu: the launch of the optimiser body (update_body.cuh). */
 #include "gpu_launch.cuh"
 #include "update_body.cuh"
 #include "update_gpu.h"
 
-void sgd_update_gpu(gpu_ctx *g, size_t n, float *val, float *grad, int decay, float lr, float batch,
-                    float net_decay, float keep)
+void param_update_gpu(gpu_ctx *g, size_t n, const optimizer_step *s, float *val, float *grad, float *m, float *v,
+                      int decay)
 {
-    gpu_for_each(g, (long)n, sgd_update_of(val, grad, decay, lr, batch, net_decay, keep));
+    gpu_for_each(g, (long)n, param_update_of(*s, val, grad, m, v, decay));
 }

@@ -181,3 +181,30 @@ fail:
 
 char **read_names(const char *path, int *n) { return read_lines(path, "names file", 0, n); }
 char **read_image_list(const char *path, int *n) { return read_lines(path, "image list", 1, n); }
+
+char **class_labels(const data_cfg *data, int classes, int *n)
+{
+    int n_names = 0;
+    char **names = NULL;
+    *n = 0;
+    if (data->names && !(names = read_names(data->names, &n_names))) return NULL;
+    if (!data->names)
+        dn_warn("%s names no names= file: detections are labelled by class number", data->path);
+    else if (n_names < classes)
+        dn_warn("%s holds %d names for the network's %d classes: the others are labelled by class number",
+                data->names, n_names, classes);
+    int count = n_names > classes ? n_names : classes, made = 0;
+    char **labels = dn_calloc(count ? (size_t)count : 1, sizeof *labels);
+    for (; labels && made < count; ++made) {
+        char num[32];
+        snprintf(num, sizeof num, "class %d", made);
+        if (!(labels[made] = dn_strdup(made < n_names ? names[made] : num))) break;
+    }
+    free_string_list(names, n_names);
+    if (made < count) {
+        free_string_list(labels, made);
+        return NULL;
+    }
+    *n = count;
+    return labels;
+}

@@ -43,4 +43,11 @@ char **read_names(const char *path, int *n);
 char **read_image_list(const char *path, int *n);
 void free_string_list(char **list, int n);
 
+/* One label per class of a detector, as `detector test` draws them: the
+ * names= file's line, or "class K" where it has none. A names= file that
+ * cannot be read (or holds no names) is an error; fewer names than classes,
+ * or no names= at all, a warning. At least `classes` labels (more when the
+ * file has more); NULL on error; *n gets the count (free with free_string_list). */
+char **class_labels(const data_cfg *data, int classes, int *n);
+
 #endif

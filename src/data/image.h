@@ -29,6 +29,10 @@ static inline float *image_at(const image *im, int x, int y, int k)
  * only labels error messages. */
 image *decode_image_memory(const unsigned char *buf, size_t len, const char *name, int want_w, int want_h,
                            int fit_inside, int *src_w, int *src_h);
+/* Interleaved 8-bit pixels (HWC, as decoders and numpy hold them) to a 3-channel
+ * image: n bytes per pixel, of which the first 3 are used (n >= 3: RGB, RGBA)
+ * or the first, replicated (n = 1, 2: grey, grey and alpha), as files decode. */
+image *image_from_bytes(const unsigned char *px, int w, int h, int n);
 int save_image_png(const image *im, const char *path);
 int save_image_jpg(const image *im, const char *path, int quality);   /* quality 1..100 */
 /* JPEG-encodes into a malloc'ed buffer (*len bytes); NULL on failure. */

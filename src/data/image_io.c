@@ -53,9 +53,7 @@ static unsigned char *read_file(const char *path, size_t *len)
     return buf;
 }
 
-/* Interleaved 8-bit pixels (HWC) to a CHW float image; n is the source's
- * bytes per pixel, of which the first 3 (or 1, replicated) are used. */
-static image *from_bytes(const unsigned char *px, int w, int h, int n)
+image *image_from_bytes(const unsigned char *px, int w, int h, int n)
 {
     image *im = make_image(w, h, 3);
     if (!im) return NULL;
@@ -220,7 +218,7 @@ static image *decode_jpeg(const unsigned char *buf, size_t len, const char *name
     if (cmyk) /* inverted CMYK: r = c * k, as Adobe's files store it */
         for (size_t i = 0; i < (size_t)sw * sh; ++i)
             for (int k = 0; k < 3; ++k) px[i * 4 + k] = (unsigned char)((px[i * 4 + k] * px[i * 4 + 3] + 127) / 255);
-    im = from_bytes(px, sw, sh, n);
+    im = image_from_bytes(px, sw, sh, n);
 done:
     free(px);
     tjDestroy(tj);
@@ -271,7 +269,7 @@ static image *decode_stb(const unsigned char *buf, size_t len, const char *name,
     }
     if (src_w) *src_w = w;
     if (src_h) *src_h = h;
-    image *im = from_bytes(px, w, h, 3);
+    image *im = image_from_bytes(px, w, h, 3);
     stbi_image_free(px);
     return im;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "coco_json.h"
+#include "detect_image.h"
 #include "dist.h"
 #include "errors.h"
 #include "labels.h"
@@ -108,39 +109,30 @@ static int truth_from_labels(eval_truth *t, const data_cfg *data, char **paths, 
     return 0;
 }
 
-/* Adds image i's detections (boxes relative to the letterboxed input) in
- * pixels, with the list index as image id and the class as category id. */
+/* Adds image i's detections in pixels, with the list index as image id and
+ * the class as category id. */
 static int collect(detector_eval *e, network *net, const loader_image_info *info, float thresh, int n_classes)
 {
-    int n = 0;
-    detection *d = get_network_boxes(net, thresh, &n);
-    if (!d && n) return -1;
-    for (int i = 0; i < n; ++i) {
-        box b = letterbox_box_to_image(&info->geom, d[i].bbox);
-        for (int k = 0; k < d[i].classes && k < n_classes; ++k) {
-            if (d[i].prob[k] <= thresh) continue;
-            if (e->n_dets == e->cap_dets) {
-                int cap = e->cap_dets ? 2 * e->cap_dets : 1024;
-                coco_det *grown = realloc(e->dets, sizeof *grown * cap);
-                if (!grown) {
-                    free_detections(d, n);
-                    return dn_error("out of memory");
-                }
-                e->dets = grown;
-                e->cap_dets = cap;
-            }
-            coco_det *x = &e->dets[e->n_dets++];
-            x->image_id = info->index;
-            x->category_id = k;
-            x->bbox[0] = (b.x - b.w / 2) * info->src_w;
-            x->bbox[1] = (b.y - b.h / 2) * info->src_h;
-            x->bbox[2] = b.w * info->src_w;
-            x->bbox[3] = b.h * info->src_h;
-            x->score = d[i].prob[k];
-        }
+    image_detection *d = NULL;
+    int n = network_image_detections(net, &info->geom, thresh, n_classes, &d);
+    if (n > e->cap_dets - e->n_dets) {
+        int cap = e->cap_dets ? e->cap_dets : 1024;
+        while (cap < e->n_dets + n) cap *= 2;
+        coco_det *grown = dn_realloc(e->dets, (size_t)cap, sizeof *grown);
+        if (grown) e->dets = grown, e->cap_dets = cap;
+        else n = -1;
     }
-    free_detections(d, n);
-    return 0;
+    for (int i = 0; i < n; ++i) {
+        coco_det *x = &e->dets[e->n_dets++];
+        float px[4];
+        image_detection_pixels(&d[i], info->src_w, info->src_h, px);
+        x->image_id = info->index;
+        x->category_id = d[i].class_id;
+        for (int j = 0; j < 4; ++j) x->bbox[j] = px[j];
+        x->score = d[i].score;
+    }
+    free(d);
+    return n < 0 ? -1 : 0;
 }
 
 static loader *open_eval_loader(network *net, const data_cfg *data, char **paths, int n, int threads)

@@ -100,7 +100,7 @@ TEST(gpu_shortcut_and_route_equal_their_bodies_on_the_cpu)
     CHECK_MSG(gpu_sync(g) == 0, "%s", dn_last_error());
 }
 
-TEST(gpu_softmax_loss_and_sgd_equal_their_bodies_on_the_cpu)
+TEST(gpu_softmax_loss_sgd_and_adam_equal_their_bodies_on_the_cpu)
 {
     gpu_ctx *g = test_gpu();
     if (!g) return;
@@ -121,11 +121,18 @@ TEST(gpu_softmax_loss_and_sgd_equal_their_bodies_on_the_cpu)
     check_close(dc.pull(), cost, 1e-5, "softmax cost");
     check_close(did.pull(), in_delta, 1e-5, "softmax backward");
 
-    std::vector<float> val = random_vector(100003, -1, 1, 16), grad = random_vector(100003, -5, 5, 17);
-    device_vector dv(g, val), dg(g, grad);
-    host_for_each((long)val.size(), sgd_update_of(val.data(), grad.data(), 1, 0.01f, 64, 0.0005f, 0.9f));
-    sgd_update_gpu(g, val.size(), dv.p, dg.p, 1, 0.01f, 64, 0.0005f, 0.9f);
-    check_close(dv.pull(), val, 1e-6, "sgd value");
-    check_close(dg.pull(), grad, 1e-5, "sgd momentum");
+    for (int adam = 0; adam <= 1; ++adam) {
+        long n = 100003;
+        std::vector<float> val = random_vector(n, -1, 1, 16), grad = random_vector(n, -5, 5, 17);
+        std::vector<float> m = random_vector(n, -1, 1, 18), v = random_vector(n, 0, 2, 19);
+        device_vector dv(g, val), dg(g, grad), dm(g, m), dvv(g, v);
+        optimizer_step s = {0.01f, -0.0005f * 64, 0.01f / 64, 0.9f, adam, 0.9f, 0.999f, 1e-7f, 1.9f, 12.3f};
+        host_for_each(n, param_update_of(s, val.data(), grad.data(), m.data(), v.data(), 1));
+        param_update_gpu(g, (size_t)n, &s, dv.p, dg.p, dm.p, dvv.p, 1);
+        check_close(dv.pull(), val, 1e-6, adam ? "adam value" : "sgd value");
+        check_close(dg.pull(), grad, 1e-5, adam ? "adam buffer" : "sgd momentum");
+        check_close(dm.pull(), m, 1e-6, "first moment");
+        check_close(dvv.pull(), v, 1e-6, "second moment");
+    }
     CHECK_MSG(gpu_sync(g) == 0, "%s", dn_last_error());
 }

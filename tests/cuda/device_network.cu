@@ -1,4 +1,4 @@
-/* Networks of [connected] and [softmax] layers on the GPU against the CPU. */
+/* Networks of [connected] and [softmax] layers (and the optimisers) on the GPU against the CPU. */
 #include "network_test.h"
 
 TEST(gpu_connected_classifier_with_batch_norm_trains_as_on_the_cpu)
@@ -7,6 +7,15 @@ TEST(gpu_connected_classifier_with_batch_norm_trains_as_on_the_cpu)
                          "momentum=0.9\ndecay=0.0005\n"
                          "[connected]\noutput=7\nbatch_normalize=1\nactivation=leaky\n"
                          "[connected]\noutput=9\nactivation=mish\n"
+                         "[connected]\noutput=4\nactivation=linear\n[softmax]\n",
+                         1e-4);
+}
+
+TEST(gpu_convolutional_network_trained_with_adam_trains_as_on_the_cpu)
+{
+    check_network_on_gpu("[net]\nbatch=4\nwidth=6\nheight=6\nchannels=2\nlearning_rate=0.01\n"
+                         "decay=0.0005\nadam=1\n"
+                         "[convolutional]\nfilters=5\nsize=3\npad=1\nbatch_normalize=1\nactivation=leaky\n"
                          "[connected]\noutput=4\nactivation=linear\n[softmax]\n",
                          1e-4);
 }
