@@ -134,5 +134,8 @@ void layer_store(layer *l, float *val, int n);
 /* Resolves a darknet layer reference (negative: relative to l) into an index
  * below l->index; records a cfg error on `key` and returns -1 when out of range. */
 int resolve_layer_index(const layer *l, cfg_section *s, const char *key, int ref);
+/* For a type's read-only description (src/layers/layer_desc.h): 0 when l is
+ * of that type, else -1 with an error naming both types. */
+int layer_check_type(const layer *l, const layer_ops *ops);
 
 #endif

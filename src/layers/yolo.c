@@ -23,6 +23,7 @@
 #include "activation_math.h"
 #include "blas.h"
 #include "errors.h"
+#include "layer_desc.h"
 #include "network.h"
 #include "threadpool.h"
 #include "yolo_loss.h"
@@ -379,3 +380,12 @@ const layer_ops yolo_ops = {
     .backward_gpu = yolo_gpu_backward,
 #endif
 };
+
+/* ---- read-only description (layer_desc.h) ---- */
+int yolo_describe(const layer *l, yolo_desc *out)
+{
+    if (layer_check_type(l, &yolo_ops)) return -1;
+    const yolo_state *s = l->priv;
+    *out = (yolo_desc){s->classes, s->n, s->mask, s->anchors};
+    return 0;
+}
