@@ -211,8 +211,14 @@ typedef struct {
 enum { DN_MAX_BOXES = 100 };
 
 /* Detections with objectness > thresh from every detection layer after the
- * last forward, for image 0 of the batch. *num receives the count. */
+ * last forward, for image 0 of the batch. *num receives the count. The boxes
+ * of [yolo] layers went through darknet's per-class NMS (IoU 0.45): a
+ * suppressed box keeps its place with class probabilities 0; [retina] boxes
+ * come from its own post-processing. */
 detection *get_network_boxes(network *net, float thresh, int *num);
+/* The same without the NMS of [yolo] boxes: every decoded box as it is (e.g.
+ * to compare with an exported model's raw detections). */
+detection *get_network_boxes_unsuppressed(network *net, float thresh, int *num);
 void free_detections(detection *dets, int n);
 
 /* ---- images -------------------------------------------------------------- */

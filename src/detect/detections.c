@@ -48,7 +48,7 @@ static int nms_sort(detection *d, int n, float thresh)
     return 0;
 }
 
-detection *get_network_boxes(network *net, float thresh, int *num)
+static detection *network_boxes(network *net, float thresh, int *num, int suppress)
 {
     *num = 0;
     int total = 0;
@@ -73,12 +73,19 @@ detection *get_network_boxes(network *net, float thresh, int *num)
             filled += got;
             if (pass) to_nms = filled;
         }
-    if (nms_sort(dets, to_nms, YOLO_NMS)) {
+    if (suppress && nms_sort(dets, to_nms, YOLO_NMS)) {
         free_detections(dets, total);
         return NULL;
     }
     *num = filled;
     return dets;
+}
+
+detection *get_network_boxes(network *net, float thresh, int *num) { return network_boxes(net, thresh, num, 1); }
+
+detection *get_network_boxes_unsuppressed(network *net, float thresh, int *num)
+{
+    return network_boxes(net, thresh, num, 0);
 }
 
 void free_detections(detection *dets, int n)

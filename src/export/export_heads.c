@@ -61,8 +61,17 @@ static int yolo_consts(export_ctx *x, const layer *l, const yolo_desc *d, const 
     return 0;
 }
 
+/* x, y of the cell: the logistic, widened by scale_x_y around the cell's centre. */
+static const char *cell_xy(export_ctx *x, const char *t, const yolo_desc *d)
+{
+    const char *xy = onnx_op1(x->g, "Sigmoid", t);
+    if (d->scale_x_y == 1) return xy;
+    xy = onnx_op2(x->g, "Mul", xy, onnx_scalar(x->g, d->scale_x_y));
+    return onnx_op2(x->g, "Add", xy, onnx_scalar(x->g, -0.5f * (d->scale_x_y - 1)));
+}
+
 /* What the layer itself outputs, for a layer after it that reads it: the
- * logistic of every entry but w and h (dropped from the model when nothing
+ * logistic of every entry but w and h (x, y as cell_xy) (dropped from the model when nothing
  * reads it). Slices rather than a mask: OpenCV's DNN module (4.6) has no Where. */
 static const char *yolo_layer_output(export_ctx *x, const char *in, const yolo_desc *d)
 {
@@ -71,7 +80,7 @@ static const char *yolo_layer_output(export_ctx *x, const char *in, const yolo_d
     if (!parts) return "";
     for (int a = 0; a < d->n; ++a) {
         int64_t c = (int64_t)a * E;
-        parts[3 * a] = onnx_op1(x->g, "Sigmoid", onnx_slice(x->g, in, 1, c, c + 2, 1));
+        parts[3 * a] = cell_xy(x, onnx_slice(x->g, in, 1, c, c + 2, 1), d);
         parts[3 * a + 1] = onnx_slice(x->g, in, 1, c + 2, c + 4, 1);
         parts[3 * a + 2] = onnx_op1(x->g, "Sigmoid", onnx_slice(x->g, in, 1, c + 4, c + E, 1));
     }
@@ -94,7 +103,7 @@ int export_yolo(export_ctx *x, const layer *l, const char *in)
     if (yolo_consts(x, l, &d, c)) return -1;
     onnx_graph *g = x->g;
     const char *t = rows_per_anchor(x, in, d.n, E, l->h, l->w);
-    const char *xy = onnx_op2(g, "Add", c[GRID], onnx_op1(g, "Sigmoid", onnx_slice(g, t, 2, 0, 2, 1)));
+    const char *xy = onnx_op2(g, "Add", c[GRID], cell_xy(x, onnx_slice(g, t, 2, 0, 2, 1), &d));
     xy = onnx_op2(g, "Div", xy, c[SIDE]);
     const char *wh = onnx_op2(g, "Mul", onnx_op1(g, "Exp", onnx_slice(g, t, 2, 2, 4, 1)), c[ANCHOR]);
     wh = onnx_op2(g, "Div", wh, c[NET]);

@@ -82,6 +82,7 @@ typedef struct {
     int classes, n;
     const int *mask;           /* n indices into anchors */
     const float *anchors;      /* w, h pairs in input pixels */
+    float scale_x_y;           /* x, y = scale_x_y * logistic - (scale_x_y - 1) / 2 */
 } yolo_desc;
 int yolo_describe(const layer *l, yolo_desc *out);
 

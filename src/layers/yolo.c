@@ -386,6 +386,6 @@ int yolo_describe(const layer *l, yolo_desc *out)
 {
     if (layer_check_type(l, &yolo_ops)) return -1;
     const yolo_state *s = l->priv;
-    *out = (yolo_desc){s->classes, s->n, s->mask, s->anchors};
+    *out = (yolo_desc){s->classes, s->n, s->mask, s->anchors, s->loss.scale_x_y};
     return 0;
 }

@@ -181,7 +181,7 @@ table() { cat >"$tmp/$1.cfg"; with=$2; queue "layer_$1" "$tmp/$1.cfg" 24 20 1; }
     net 24 20
     conv 8 3 2 1 leaky
     conv 14 1 1 0 linear                                       # 2 anchors x (2 classes + 5)
-    printf '[yolo]\nmask=1,2\nanchors=4,5, 8,9, 14,12\nclasses=2\nnum=3\n\n'
+    printf '[yolo]\nmask=1,2\nanchors=4,5, 8,9, 14,12\nclasses=2\nnum=3\nscale_x_y=1.1\n\n'
     conv 14 1 1 0 linear                                       # reads the [yolo] layer's own output
     printf '[yolo]\nmask=0,1\nanchors=4,5, 8,9, 14,12\nclasses=2\nnum=3\n'
 } | table yolo "$opencv"

@@ -106,12 +106,12 @@ static int cmd_input(const char *cfg, const char *out, uint64_t seed)
     return rc;
 }
 
-/* The rows of get_network_boxes (threshold 0): x, y, w, h, objectness and,
+/* The rows of get_network_boxes_unsuppressed (threshold 0): x, y, w, h, objectness and,
  * with probs, every class probability. */
 static int write_boxes(network *net, const char *path, int probs)
 {
     int count = 0;
-    detection *d = get_network_boxes(net, 0, &count);
+    detection *d = get_network_boxes_unsuppressed(net, 0, &count);
     int per = 5 + (probs && count ? d[0].classes : 0);
     float *rows = malloc(sizeof(float) * per * (count ? count : 1));
     for (int k = 0; d && rows && k < count; ++k) {
