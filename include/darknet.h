@@ -103,8 +103,8 @@ int network_batch(const network *net);        /* images per forward pass */
 int network_subdivisions(const network *net);
 uint64_t network_seen(const network *net);    /* images trained on */
 int network_iteration(const network *net);    /* optimiser steps taken */
-/* 0 when every layer can be trained; else -1 naming the first that cannot
- * (cfg file and line), for training commands to refuse before they start. */
+/* 0 when the network was built for training (with gradients); else -1 naming
+ * the cfg, for training commands to refuse before they start. */
 int network_check_trainable(const network *net);
 /* Classes the detection layers ([retina], [yolo]) predict; 0 without one. */
 int network_classes(const network *net);
@@ -211,8 +211,14 @@ typedef struct {
 enum { DN_MAX_BOXES = 100 };
 
 /* Detections with objectness > thresh from every detection layer after the
- * last forward, for image 0 of the batch. *num receives the count. */
+ * last forward, for image 0 of the batch. *num receives the count. The boxes
+ * of [yolo] layers went through darknet's per-class NMS (IoU 0.45): a
+ * suppressed box keeps its place with class probabilities 0; [retina] boxes
+ * come from its own post-processing. */
 detection *get_network_boxes(network *net, float thresh, int *num);
+/* The same without the NMS of [yolo] boxes: every decoded box as it is (e.g.
+ * to compare with an exported model's raw detections). */
+detection *get_network_boxes_unsuppressed(network *net, float thresh, int *num);
 void free_detections(detection *dets, int n);
 
 /* ---- images -------------------------------------------------------------- */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "coco_eval.h"
 #include "network.h"
@@ -21,23 +22,29 @@ double env_double(const char *name, double def)
     return v ? atof(v) : def;
 }
 
+/* The [net] (batch 16, 64 x 64; lr, burn-in, step, max_batches) and the
+ * darknet-style backbone to stride 16 (filters f, 2f, 2f, 4f, 4f: layers 0
+ * to 8, C3 = 6 at 8 x 8, C4 = 8 at 4 x 4) of the learning tests' networks. */
+#define SCENE_NET_AND_BACKBONE                                                                 \
+    "[net]\nbatch=16\nsubdivisions=1\nwidth=64\nheight=64\nchannels=3\n"                       \
+    "momentum=0.9\ndecay=0.0005\nlearning_rate=%g\nburn_in=%d\npower=1\npolicy=steps\n"         \
+    "steps=%d\nscales=.1\nmax_batches=%d\n"                                                    \
+    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n" /* 0 */ \
+    "[maxpool]\nsize=2\nstride=2\n"                                                /* 1: 32 */ \
+    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n" /* 2 */ \
+    "[maxpool]\nsize=2\nstride=2\n"                                                /* 3: 16 */ \
+    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n" /* 4 */ \
+    "[maxpool]\nsize=2\nstride=2\n"                                                 /* 5: 8 */ \
+    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n" /* 6 */ \
+    "[maxpool]\nsize=2\nstride=2\n"                                                 /* 7: 4 */ \
+    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n" /* 8 */
+
 /* darknet-style backbone to stride 16 (16w, 32w, 32w, 64w, 64w filters),
  * FPN on P3 (layer 14, 8x8) and P4 (layer 16, 4x4) with 32 channels, one
  * shared 3x3 conv per subnet. Anchors 12 and 24 pixels (x 1, 1.26, 1.59): the
  * scenes' objects are 6 to ~54 pixels at 64 x 64. */
 static const char *small_retina_text =
-    "[net]\nbatch=16\nsubdivisions=1\nwidth=64\nheight=64\nchannels=3\n"
-    "momentum=0.9\ndecay=0.0005\nlearning_rate=%g\nburn_in=%d\npower=1\npolicy=steps\n"
-    "steps=%d\nscales=.1\nmax_batches=%d\n"
-    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 0 */
-    "[maxpool]\nsize=2\nstride=2\n"                                                        /* 1: 32 */
-    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 2 */
-    "[maxpool]\nsize=2\nstride=2\n"                                                        /* 3: 16 */
-    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 4 */
-    "[maxpool]\nsize=2\nstride=2\n"                                                        /* 5: 8 */
-    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 6: C3 */
-    "[maxpool]\nsize=2\nstride=2\n"                                                        /* 7: 4 */
-    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 8: C4 */
+    SCENE_NET_AND_BACKBONE
     "[convolutional]\nfilters=32\nsize=1\nactivation=linear\n"                             /* 9: lat4 */
     "[upsample]\nstride=2\n"                                                               /* 10 */
     "[route]\nlayers=6\n"                                                                  /* 11 */
@@ -64,6 +71,35 @@ void small_retina_cfg(char *buf, size_t size, int filters, float lr, int iters)
 {
     snprintf(buf, size, small_retina_text, lr, iters / 10, iters * 4 / 5, iters, filters, 2 * filters, 2 * filters,
              4 * filters, 4 * filters);
+}
+
+/* yolov3-tiny's layout scaled to 64 x 64 scenes: backbone to stride 16
+ * (f, 2f, 2f, 4f, 4f filters), the neck (8f 3x3, 4f 1x1, 8f 3x3) and a
+ * [yolo] head at 4 x 4 (layer 13), a route back, upsample, concatenation
+ * with the 8 x 8 map and a second head (layer 20). Anchors: `detector
+ * calc_anchors` on 300 such scenes (6 clusters, avg IoU 81%). */
+static const char *small_yolo_text =
+    SCENE_NET_AND_BACKBONE
+    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 9 */
+    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=1\nactivation=leaky\n"          /* 10 */
+    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 11: neck 1 */
+    "[convolutional]\nfilters=24\nsize=1\nactivation=linear\n"                             /* 12 */
+    "[yolo]\nmask=3,4,5\nanchors=9,9, 15,15, 25,25, 32,35, 43,36, 43,49\nclasses=3\nnum=6\n"  /* 13 */
+    "ignore_thresh=.7\nrandom=0\n"
+    "[route]\nlayers=-4\n"                                                                   /* 14 */
+    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=1\nactivation=leaky\n"          /* 15 */
+    "[upsample]\nstride=2\n"                                                                 /* 16 */
+    "[route]\nlayers=-1,6\n"                                                                 /* 17 */
+    "[convolutional]\nbatch_normalize=1\nfilters=%d\nsize=3\npad=1\nactivation=leaky\n"   /* 18: neck 2 */
+    "[convolutional]\nfilters=24\nsize=1\nactivation=linear\n"                             /* 19 */
+    "[yolo]\nmask=0,1,2\nanchors=9,9, 15,15, 25,25, 32,35, 43,36, 43,49\nclasses=3\nnum=6\n"  /* 20 */
+    "ignore_thresh=.7\nrandom=0\n";
+
+void small_yolo_cfg(char *buf, size_t size, int filters, float lr, int iters)
+{
+    int f = filters;
+    snprintf(buf, size, small_yolo_text, lr, iters / 10, iters * 4 / 5, iters, f, 2 * f, 2 * f, 4 * f, 4 * f, 8 * f,
+             4 * f, 8 * f, 2 * f, 4 * f);
 }
 
 /* Draws scene `index` into im and its truth (crowd regions left out, as the
@@ -94,9 +130,10 @@ static void print_losses(const network *net, int it, float loss)
     for (int i = 0; i < net->n; ++i) {
         const layer *l = &net->layers[i];
         if (!l->ops->named_losses) continue;
-        const char *names[4];
-        float v[4];
-        int k = l->ops->named_losses(l, names, v, 4);
+        const char *names[8];
+        float v[8];
+        int k = l->ops->named_losses(l, names, v, 8);
+        if (k > 8) k = 8;
         for (int j = 0; j < k; ++j) fprintf(stderr, " %s %.3f", names[j], v[j]);
     }
     fprintf(stderr, " ) lr %g\n", network_current_lr(net));
@@ -141,26 +178,40 @@ static int add_gts(const synth_object *objs, int k, long long image_id, coco_gt 
     return n_gts;
 }
 
-/* The network's detections on the current input as COCO entries. */
+static int by_score(const void *a, const void *b)
+{
+    float x = ((const coco_det *)a)->score, y = ((const coco_det *)b)->score;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The network's detections on the current input as COCO entries: each box
+ * with its best class (scored by that class's probability; boxes NMS zeroed
+ * are left out), the best 100 (COCO's maxDets). */
 static int add_dets(network *net, int size, long long image_id, coco_det *dets, int n_dets)
 {
-    int nd = 0;
+    int nd = 0, m = 0;
     detection *d = get_network_boxes(net, 0, &nd);
-    for (int j = 0; j < nd && j < 100; ++j) {
+    coco_det *all = calloc(nd ? (size_t)nd : 1, sizeof *all);
+    for (int j = 0; j < nd; ++j) {
         int cls = 0;
         for (int c = 1; c < d[j].classes; ++c)
             if (d[j].prob[c] > d[j].prob[cls]) cls = c;
-        coco_det *o = &dets[n_dets++];
+        if (!(d[j].prob[cls] > 0)) continue;
+        coco_det *o = &all[m++];
         o->image_id = image_id;
         o->category_id = cls + 1;
         o->bbox[0] = (d[j].bbox.x - d[j].bbox.w / 2) * size;
         o->bbox[1] = (d[j].bbox.y - d[j].bbox.h / 2) * size;
         o->bbox[2] = d[j].bbox.w * size;
         o->bbox[3] = d[j].bbox.h * size;
-        o->score = d[j].objectness;
+        o->score = d[j].prob[cls];
     }
     free_detections(d, nd);
-    return n_dets;
+    qsort(all, (size_t)m, sizeof *all, by_score);
+    if (m > 100) m = 100;
+    memcpy(dets + n_dets, all, sizeof *all * m);
+    free(all);
+    return n_dets + m;
 }
 
 double scenes_ap50(network *net, uint64_t seed, int size, int classes, int n, double *ap)
@@ -195,4 +246,34 @@ double scenes_ap50(network *net, uint64_t seed, int size, int classes, int n, do
     free_image(im);
     set_batch_network(net, batch);
     return ap50;
+}
+
+int scene_full_run(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return getenv("DN_SLOW_TESTS") && !strcmp(getenv("DN_SLOW_TESTS"), "1");
+#else
+    return 1;
+#endif
+}
+
+/* The scenes of the learning tests: 64 x 64, 3 classes. */
+enum { SCENE_SIZE = 64, SCENE_CLASSES = 3 };
+
+int learn_scenes(const char *cfg_text, int seed, int iters, int full, scene_learning *r)
+{
+    const char *path = temp_file(cfg_text);
+    network *net = load_network_seeded(path, NULL, 1, (uint64_t)seed);
+    unlink(path);
+    CHECK_MSG(net != NULL, "%s", dn_last_error());
+    if (!net) return -1;
+    memset(r, 0, sizeof *r);
+    r->before = scenes_ap50(net, 100 + seed, SCENE_SIZE, SCENE_CLASSES, full ? 100 : 5, NULL);
+    r->last = train_on_scenes(net, seed, SCENE_SIZE, SCENE_CLASSES, iters, &r->first);
+    r->ap50 = scenes_ap50(net, 100 + seed, SCENE_SIZE, SCENE_CLASSES, full ? 200 : 10, &r->ap);
+    if (getenv("DN_VERBOSE"))
+        fprintf(stderr, "    AP50 %.3f (before training %.3f), AP %.3f, loss %.3f -> %.3f\n", r->ap50, r->before,
+                r->ap, r->first, r->last);
+    free_network(net);
+    return 0;
 }

@@ -66,7 +66,9 @@ int run_benchmark_loader(int argc, char **argv)
     c.threads = threads;
     c.eval = eval;
     loader *L = loader_open(&c);
-    size_t n_img = (size_t)batch * 3 * c.width * c.height;
+    int max_w = c.width, max_h = c.height;   /* random=1: batches up to 1.4x */
+    if (L) loader_max_size(L, &max_w, &max_h);
+    size_t n_img = (size_t)batch * 3 * max_w * max_h;
     float *im = malloc(n_img * sizeof *im), *truth = malloc((size_t)batch * DN_MAX_BOXES * 5 * sizeof *truth);
     if (!L || !im || !truth) {
         free(im);

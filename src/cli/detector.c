@@ -21,6 +21,7 @@ int run_detector(int argc, char **argv)
         {"valid", detector_valid},
         {"map", detector_map},
         {"demo", detector_demo},
+        {"calc_anchors", detector_calc_anchors},
     };
     return run_subcommand("detector", subcommands, sizeof subcommands / sizeof subcommands[0], argc, argv);
 }

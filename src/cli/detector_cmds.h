@@ -9,6 +9,7 @@ int detector_test(int argc, char **argv);
 int detector_valid(int argc, char **argv);
 int detector_map(int argc, char **argv);
 int detector_demo(int argc, char **argv);
+int detector_calc_anchors(int argc, char **argv);
 void print_detector_eval(const detector_eval *e, const detector_eval_options *o);
 
 #endif

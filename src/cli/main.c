@@ -17,6 +17,7 @@ static const command commands[] = {
     {"detector", usage_detector, run_detector},
     {"distill", usage_distill, run_distill},
     {"erf", usage_erf, run_erf},
+    {"export", usage_export, run_export},
     {"partial", usage_partial, run_partial},
     {"shapes", usage_shapes, run_shapes},
     {"synth", usage_synth, run_synth},

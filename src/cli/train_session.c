@@ -182,8 +182,23 @@ static void watch_loss(const train_session *t, loss_watch *w, float loss, int it
 }
 
 /* One iteration: GO_ON, or why the run must stop. */
+/* Multi-scale training (random=1): the network takes the size of the next batch. */
+static int follow_batch_size(train_session *t, loader *L)
+{
+    int w, h;
+    loader_next_size(L, &w, &h);
+    if (w == network_width(t->net) && h == network_height(t->net)) return 0;
+    if (resize_network(t->net, w, h)) {
+        fprintf(stderr, "darknet %s: resizing to %d x %d: %s\n", t->cmd, w, h, dn_last_error());
+        return -1;
+    }
+    if (!dist_rank()) printf("resized to %d x %d\n", w, h);
+    return 0;
+}
+
 static int train_one(train_session *t, loader *L, float *x, float *truth, progress *p, loss_watch *w)
 {
+    if (follow_batch_size(t, L)) return STOP_STEP_FAILED;
     if (loader_next(L, x, truth, NULL) < 0) {
         fprintf(stderr, "darknet %s: %s\n", t->cmd, dn_last_error());
         return STOP_LOADER_FAILED;
@@ -243,7 +258,9 @@ static void on_stop_signal(int sig) { interrupted = sig; }
 int train_session_run(train_session *t, loader *L, int truth_floats, int backup_every)
 {
     int images = network_batch(t->net) * network_subdivisions(t->net);   /* this rank's share */
-    float *x = dn_alloc_batch((size_t)images * network_inputs(t->net));
+    int max_w, max_h;   /* of every batch, with multi-scale training */
+    loader_max_size(L, &max_w, &max_h);
+    float *x = dn_alloc_batch((size_t)images * max_w * max_h * network_channels(t->net));
     float *truth = dn_alloc_batch((size_t)images * truth_floats);
     if (!x || !truth) {
         fprintf(stderr, "darknet %s: out of memory for a batch of %d images\n", t->cmd, images);

@@ -57,6 +57,12 @@ int resolve_layer_index(const layer *l, cfg_section *s, const char *key, int ref
     return idx;
 }
 
+int layer_check_type(const layer *l, const layer_ops *ops)
+{
+    if (l->ops == ops) return 0;
+    return dn_error("layer %d is a [%s], not a [%s]", l->index, l->ops->name, ops->name);
+}
+
 const char *layer_type_name(const layer *l) { return l->ops->name; }
 float *layer_output(const layer *l) { return l->output; }
 float *layer_delta(const layer *l) { return l->delta; }

@@ -109,14 +109,14 @@ struct layer_ops {
      * free_detections). Returns the count, or -1 on failure (error recorded).
      * Used by get_network_boxes() so that it needs no type checks. */
     int (*get_detections)(const layer *l, const network *net, float thresh, detection *out);
+    /* 1: its detections come without NMS ([yolo]): get_network_boxes applies
+     * darknet's per-class NMS to the boxes of all such layers together. */
+    int nms_detections;
     /* Optional, loss layers with several parts (e.g. [retina]: "focal", "box"):
      * fills names[i] / values[i] (per image, of the last forward) for
      * i < min(count, max) and returns count, so progress lines can print each
      * part by name. NULL: the layer reports only l->cost. */
     int (*named_losses)(const layer *l, const char **names, float *values, int max);
-    /* Loss layers that compute no gradient yet: why the network cannot be
-     * trained (training commands refuse it rather than learn nothing). */
-    const char *cannot_train;
     /* Distillation layers only (see the enum above); their priv starts with
      * their student/teacher pairing (src/distill/distill.h). */
     int distiller;
@@ -138,5 +138,8 @@ void layer_store(layer *l, float *val, int n);
 /* Resolves a darknet layer reference (negative: relative to l) into an index
  * below l->index; records a cfg error on `key` and returns -1 when out of range. */
 int resolve_layer_index(const layer *l, cfg_section *s, const char *key, int ref);
+/* For a type's read-only description (src/layers/layer_desc.h): 0 when l is
+ * of that type, else -1 with an error naming both types. */
+int layer_check_type(const layer *l, const layer_ops *ops);
 
 #endif

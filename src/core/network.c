@@ -272,13 +272,8 @@ int network_iteration(const network *net) { return net->iteration; }
 
 int network_check_trainable(const network *net)
 {
-    for (int i = 0; i < net->n; ++i) {
-        const layer *l = &net->layers[i];
-        if (l->ops->cannot_train)
-            return dn_error("%s:%d: layer %d [%s]: %s", net->cfg_path, l->cfg_line, i, l->ops->name,
-                            l->ops->cannot_train);
-    }
-    return 0;
+    return net->trainable ? 0 : dn_error("%s: loaded for inference only (no gradients): load it for training",
+                                         net->cfg_path);
 }
 
 int network_classes(const network *net)

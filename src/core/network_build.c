@@ -12,8 +12,8 @@
 /* [net] keys of pjreddie's and AlexeyAB's darknet that this project does not
  * act on (data augmentation and optimiser variants handled elsewhere or not at all). */
 static const char *const net_ignored[] = {
-    "angle", "aspect", "mosaic", "mixup", "cutmix", "blur", "gaussian_noise", "max_crop", "min_crop", "random",
-    "resize", "track", "augment_speed", "sequential_subdivisions", "try_fix_nan",
+    "angle", "aspect", "mixup", "cutmix", "blur", "gaussian_noise", "max_crop", "min_crop", "resize", "track",
+    "augment_speed", "sequential_subdivisions", "try_fix_nan",
     "max_chart_loss", "time_steps", "notruth", "label_smooth_eps",
     "mosaic_bound", "contrastive", "unsupervised", "attention", "adversarial_lr",
     "show_receptive_field", "dynamic_minibatch", "loss_scale", "equidistant_point",
@@ -30,7 +30,8 @@ static const char *const layer_ignored[] = {"stopbackward", "onlyforward", "dont
                                             "wait_stream", "burnin_update", NULL};
 
 /* [net] keys the data loader reads from the same file (loader_config_from_cfg). */
-static const char *const net_loader_keys[] = {"jitter", "flip", "hue", "saturation", "exposure", "letter_box", NULL};
+static const char *const net_loader_keys[] = {"jitter", "flip", "hue", "saturation", "exposure", "letter_box",
+                                              "random", "mosaic", NULL};
 
 static int parse_net_section(network *net, cfg_section *s)
 {

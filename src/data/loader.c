@@ -20,6 +20,7 @@
 #include "errors.h"
 #include "image.h"
 #include "labels.h"
+#include "mosaic.h"
 #include "rng.h"
 
 enum { RANDOM_TRIES = 16, MAX_SIDE = 16384 };
@@ -36,7 +37,7 @@ struct loader {
     char **paths;
     int n;
     char *list;                 /* copy of cfg.list */
-    size_t per_image;           /* floats: 3 * width * height */
+    size_t per_image;           /* floats: 3 * width * height of the largest batch */
     size_t truth_per_image;     /* floats: DN_MAX_BOXES * 5, or classes when classifying */
     int *image_classes;         /* copy of cfg.image_classes (n entries) */
     batch_buf *ring;
@@ -69,6 +70,18 @@ void loader_config_default(loader_config *c)
 
 /* ---- [net] keys ---- */
 
+/* Where darknet's detection keys are: [net], else the first [yolo] or
+ * [region] that has the key (darknet reads jitter and random there). */
+static cfg_section *layer_key_section(cfg_file *f, const char *key)
+{
+    cfg_section *s = &f->sections[0];
+    for (int i = 1; i < f->n_sections && !cfg_has(s, key); ++i)
+        if ((!strcmp(f->sections[i].name, "yolo") || !strcmp(f->sections[i].name, "region")) &&
+            cfg_has(&f->sections[i], key))
+            return &f->sections[i];
+    return s;
+}
+
 int loader_config_from_cfg(loader_config *out, const char *cfg_path)
 {
     cfg_file *f = cfg_read(cfg_path);
@@ -89,16 +102,11 @@ int loader_config_from_cfg(loader_config *out, const char *cfg_path)
     c.saturation = cfg_float_range(s, "saturation", c.saturation, 1e-3f, 1e3f);
     c.exposure = cfg_float_range(s, "exposure", c.exposure, 1e-3f, 1e3f);
     c.letterbox = cfg_int_range(s, "letter_box", c.letterbox, 0, 1);
-    cfg_section *js = s;
-    /* darknet reads jitter in its detection layers */
-    for (int i = 1; i < f->n_sections && !cfg_has(s, "jitter"); ++i)
-        if ((!strcmp(f->sections[i].name, "yolo") || !strcmp(f->sections[i].name, "region")) &&
-            cfg_has(&f->sections[i], "jitter")) {
-            js = &f->sections[i];
-            break;
-        }
+    c.mosaic = cfg_int_range(s, "mosaic", c.mosaic, 0, 1);
+    cfg_section *js = layer_key_section(f, "jitter"), *rs = layer_key_section(f, "random");
     c.jitter = cfg_float_range(js, "jitter", c.jitter, 0, 0.9f);
-    int failed = cfg_failed(s) || cfg_failed(js);
+    c.random = cfg_int_range(rs, "random", c.random, 0, 1);
+    int failed = cfg_failed(s) || cfg_failed(js) || cfg_failed(rs);
     cfg_free(f);
     if (failed) return -1;
     *out = c;
@@ -116,7 +124,7 @@ static uint64_t mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-enum { STREAM_AUGMENT, STREAM_REPLACE, STREAM_SHUFFLE };
+enum { STREAM_AUGMENT, STREAM_REPLACE, STREAM_SHUFFLE, STREAM_SCALE, STREAM_MOSAIC };
 
 static void seed_stream(rng_state *r, uint64_t seed, uint64_t key, int stream)
 {
@@ -135,6 +143,50 @@ static void make_perm(loader *L, int64_t epoch)
         L->perm[j] = t;
     }
     L->perm_epoch = epoch;
+}
+
+/* ---- multi-scale ---- */
+
+enum { SCALE_STEP = 32, SCALE_EVERY = 10 };
+static const float SCALE_MIN = 0.7f, SCALE_MAX = 1.4f;
+
+/* side * f rounded to a multiple of 32 within 0.7x .. 1.4x of side (side
+ * itself when none fits); f = SCALE_MAX gives the largest. */
+static int scaled_side(int side, float f)
+{
+    int lo = (int)ceilf(SCALE_MIN * side / SCALE_STEP), hi = (int)floorf(SCALE_MAX * side / SCALE_STEP);
+    if (hi < lo) return side;
+    int k = (int)lroundf(f * side / SCALE_STEP);
+    return (k < lo ? lo : k > hi ? hi : k) * SCALE_STEP;
+}
+
+static void batch_dims(const loader *L, int64_t b, int *w, int *h)
+{
+    const loader_config *c = &L->cfg;
+    *w = c->width, *h = c->height;
+    if (!c->random || c->eval) return;
+    rng_state r;
+    seed_stream(&r, c->seed, (uint64_t)(b / SCALE_EVERY), STREAM_SCALE);
+    float f = rng_range(&r, SCALE_MIN, SCALE_MAX);
+    *w = scaled_side(c->width, f), *h = scaled_side(c->height, f);
+}
+
+void loader_next_size(loader *L, int *w, int *h)
+{
+    pthread_mutex_lock(&L->lock);
+    int64_t b = L->consumed;
+    pthread_mutex_unlock(&L->lock);
+    batch_dims(L, b, w, h);
+}
+
+void loader_max_size(const loader *L, int *w, int *h)
+{
+    const loader_config *c = &L->cfg;
+    int random = c->random && !c->eval;
+    *w = random ? scaled_side(c->width, SCALE_MAX) : c->width;
+    *h = random ? scaled_side(c->height, SCALE_MAX) : c->height;
+    if (*w < c->width) *w = c->width;
+    if (*h < c->height) *h = c->height;
 }
 
 /* ---- one image ---- */
@@ -217,11 +269,12 @@ static int crop_side(int full, int cut_a, int cut_b)
 }
 
 /* Loads list entry idx augmented by `a` into dst (3 x H x W), its boxes
- * into truth and info. 0, or -1 when the image cannot be read. */
-static int load_item(loader *L, int idx, const augment *a, float *dst, float *truth, loader_image_info *info)
+ * (relative to W x H) into truth and info. 0, or -1 when the image cannot be read. */
+static int load_item(loader *L, int idx, const augment *a, int W, int H, float *dst, float *truth,
+                     loader_image_info *info)
 {
     const loader_config *c = &L->cfg;
-    int W = c->width, H = c->height, src_w = 0, src_h = 0;
+    int src_w = 0, src_h = 0;
     /* decode no larger than the crop needs (libjpeg's scaled decoding) */
     float fw = fmaxf(0.1f, 1 - a->left - a->right), fh = fmaxf(0.1f, 1 - a->top - a->bottom);
     image *im = load_image_hint(L->paths[idx], (int)ceilf(W / fw), (int)ceilf(H / fh), letterboxed(c),
@@ -244,7 +297,7 @@ static int load_item(loader *L, int idx, const augment *a, float *dst, float *tr
     if (!sized) return -1;
     if (a->flip) flip_image(sized);
     distort_image(sized, a->dhue, a->dsat, a->dexp);
-    memcpy(dst, sized->data, L->per_image * sizeof(float));
+    memcpy(dst, sized->data, (size_t)3 * W * H * sizeof(float));
     free_image(sized);
     *info = (loader_image_info){.index = idx, .loaded = 1, .src_w = src_w, .src_h = src_h};
     if (c->eval) info->geom = g;
@@ -306,40 +359,32 @@ static int64_t global_item(const loader *L, int64_t k)
     return b * c->batch + (int64_t)g * (c->batch / c->shard_groups) + (int64_t)c->shard * part + j;
 }
 
-/* Fills image k of this loader's run, image `global` of the whole run (list
- * entry `first`, or its replacements). 0, or -1 with L's error set when no
- * image of the list can be loaded. */
-static int fill_item(loader *L, int64_t k, int64_t global, int first)
+/* Where one image goes: its size, pixels (3 x h x w), boxes and info. */
+typedef struct {
+    int w, h;
+    float *dst, *truth;
+    loader_image_info *info;
+} item_place;
+
+/* Loads list entry `first`, or when it cannot be read a replacement, with
+ * augmentation and replacements drawn from (seed, key). 0, or -1 with L's
+ * error set when no image of the list can be loaded. */
+static int load_training_image(loader *L, uint64_t key, int first, const item_place *p)
 {
     const loader_config *c = &L->cfg;
-    int64_t b = k / L->batch;
-    int i = (int)(k % L->batch);
-    batch_buf *buf = &L->ring[b % L->n_bufs];
-    float *dst = buf->images + i * L->per_image, *truth = buf->truth + i * L->truth_per_image;
-    loader_image_info *info = &buf->info[i];
     rng_state r;
-    seed_stream(&r, c->seed, (uint64_t)global, STREAM_AUGMENT);
+    seed_stream(&r, c->seed, key, STREAM_AUGMENT);
     augment a = draw_augment(c, &r);
     char why[1024] = "";
-
-    if (c->eval) {
-        dn_clear_error();
-        if (!load_item(L, first, &a, dst, truth, info)) return 0;
-        mark_bad(L, first, dn_last_error());
-        for (size_t p = 0; p < L->per_image; ++p) dst[p] = 0.5f;
-        memset(truth, 0, L->truth_per_image * sizeof(float));
-        *info = (loader_image_info){.index = first};
-        return 0;
-    }
     /* candidates: the shuffle's choice, a few random entries, then every
      * entry from a random start; the first loadable one wins, so which
      * image fills the slot does not depend on what other threads found */
-    seed_stream(&r, c->seed, (uint64_t)global, STREAM_REPLACE);
+    seed_stream(&r, c->seed, key, STREAM_REPLACE);
     int cand = first, scan_start = 0;
     for (int tries = 0;; ++tries) {
         if (!__atomic_load_n(&L->bad[cand], __ATOMIC_RELAXED)) {
             dn_clear_error();
-            if (!load_item(L, cand, &a, dst, truth, info)) return 0;
+            if (!load_item(L, cand, &a, p->w, p->h, p->dst, p->truth, p->info)) return 0;
             snprintf(why, sizeof why, "%s", dn_last_error());
             mark_bad(L, cand, why);
         }
@@ -359,6 +404,68 @@ static int fill_item(loader *L, int64_t k, int64_t global, int first)
     L->fatal = 1;
     pthread_mutex_unlock(&L->lock);
     return -1;
+}
+
+/* Mosaic (loader.h): entry `first` and three drawn from (seed, global), a
+ * window of each in one quadrant. 0 or -1 as load_training_image. */
+static int load_mosaic(loader *L, int64_t global, int first, const item_place *p)
+{
+    size_t floats = (size_t)3 * p->w * p->h;
+    float *pixels = malloc(floats * sizeof(float)), boxes[DN_MAX_BOXES * 5];
+    if (!pixels) {
+        pthread_mutex_lock(&L->lock);
+        if (!L->fatal) snprintf(L->err, sizeof L->err, "out of memory for a %d x %d mosaic", p->w, p->h);
+        L->fatal = 1;
+        pthread_mutex_unlock(&L->lock);
+        return -1;
+    }
+    rng_state r;
+    seed_stream(&r, L->cfg.seed, (uint64_t)global, STREAM_MOSAIC);
+    mosaic_rect q[4];
+    mosaic_quadrants(p->w, p->h, (int)lroundf(rng_range(&r, 0.3f, 0.7f) * p->w),
+                     (int)lroundf(rng_range(&r, 0.3f, 0.7f) * p->h), q);
+    memset(p->truth, 0, L->truth_per_image * sizeof(float));
+    int kept = 0, rc = 0;
+    for (int k = 0; k < 4 && !rc; ++k) {
+        loader_image_info info;
+        item_place part = {p->w, p->h, pixels, boxes, k ? &info : p->info};
+        int entry = k ? (int)(rng_u32(&r) % (uint32_t)L->n) : first;
+        if ((rc = load_training_image(L, (uint64_t)global * 4 + k, entry, &part))) break;
+        /* a window of the quadrant's size anywhere in the image */
+        mosaic_rect from = {(int)(rng_u32(&r) % (uint32_t)(p->w - q[k].w + 1)),
+                            (int)(rng_u32(&r) % (uint32_t)(p->h - q[k].h + 1)), q[k].w, q[k].h};
+        mosaic_paste(pixels, from, p->dst, p->w, p->h, q[k].x, q[k].y);
+        kept = mosaic_boxes(boxes, p->w, p->h, from, q[k].x, q[k].y, MOSAIC_MIN_PIXELS, MOSAIC_MIN_KEPT, p->truth, kept);
+    }
+    free(pixels);
+    return rc;
+}
+
+/* Fills image k of this loader's run, image `global` of the whole run (list
+ * entry `first`, or its replacements). 0, or -1 with L's error set when no
+ * image of the list can be loaded. */
+static int fill_item(loader *L, int64_t k, int64_t global, int first)
+{
+    const loader_config *c = &L->cfg;
+    int64_t b = k / L->batch;
+    int i = (int)(k % L->batch);
+    batch_buf *buf = &L->ring[b % L->n_bufs];
+    item_place p;
+    batch_dims(L, b, &p.w, &p.h);
+    p.dst = buf->images + i * (size_t)3 * p.w * p.h;
+    p.truth = buf->truth + i * L->truth_per_image;
+    p.info = &buf->info[i];
+    if (!c->eval) return c->mosaic ? load_mosaic(L, global, first, &p) : load_training_image(L, (uint64_t)global, first, &p);
+    rng_state r;
+    seed_stream(&r, c->seed, (uint64_t)global, STREAM_AUGMENT);
+    augment a = draw_augment(c, &r);
+    dn_clear_error();
+    if (!load_item(L, first, &a, p.w, p.h, p.dst, p.truth, p.info)) return 0;
+    mark_bad(L, first, dn_last_error());
+    for (size_t q = 0; q < L->per_image; ++q) p.dst[q] = 0.5f;
+    memset(p.truth, 0, L->truth_per_image * sizeof(float));
+    *p.info = (loader_image_info){.index = first};
+    return 0;
 }
 
 /* ---- workers and the ring ---- */
@@ -414,9 +521,12 @@ int loader_next(loader *L, float *images, float *truth, loader_image_info *info)
     pthread_mutex_unlock(&L->lock);
     if (!count) return 0;
     /* the workers leave this buffer alone until `consumed` moves on */
-    size_t B = (size_t)L->batch;
-    memcpy(images, buf->images, count * L->per_image * sizeof(float));
-    memset(images + count * L->per_image, 0, (B - count) * L->per_image * sizeof(float));
+    size_t B = (size_t)L->batch, per_image;
+    int w, h;
+    batch_dims(L, b, &w, &h);
+    per_image = (size_t)3 * w * h;
+    memcpy(images, buf->images, count * per_image * sizeof(float));
+    memset(images + count * per_image, 0, (B - count) * per_image * sizeof(float));
     if (truth) {
         size_t T = L->truth_per_image;
         memcpy(truth, buf->truth, count * T * sizeof(float));
@@ -450,6 +560,7 @@ static int check_config(const loader_config *c)
                           c->batch % (c->shards * c->shard_groups)))
         return dn_error("loader: batch %d cannot be cut into %d passes of %d shards (shard %d)%s", c->batch,
                         c->shard_groups, c->shards, c->shard, c->eval ? " in evaluation" : "");
+    if (c->mosaic && c->image_classes) return dn_error("loader: mosaic=1 is for detection, not classification");
     if (c->threads < 0 || c->threads > 64) return dn_error("loader: %d threads (0 .. 64)", c->threads);
     if (c->ahead < 0 || c->ahead > 16) return dn_error("loader: %d batches ahead (0 .. 16)", c->ahead);
     if (!(c->jitter >= 0 && c->jitter <= 0.9f)) return dn_error("loader: jitter %g must lie in 0 .. 0.9", c->jitter);
@@ -505,7 +616,9 @@ loader *loader_open(const loader_config *cfg)
         L->paths = read_image_list(cfg->list, &L->n);
     }
     if (!L->paths || copy_classes(L)) goto fail;
-    L->per_image = (size_t)3 * cfg->width * cfg->height;
+    int max_w, max_h;
+    loader_max_size(L, &max_w, &max_h);
+    L->per_image = (size_t)3 * max_w * max_h;   /* every batch fits its buffer */
     L->truth_per_image = cfg->image_classes ? (size_t)cfg->classes : (size_t)DN_MAX_BOXES * 5;
     L->n_bufs = L->cfg.ahead;
     L->total_items = cfg->eval ? L->n : INT64_MAX;

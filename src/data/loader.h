@@ -16,6 +16,20 @@
  * label file with more than DN_MAX_BOXES boxes, the first DN_MAX_BOXES that
  * stay in the crop are used (one warning per file).
  *
+ * Multi-scale (random=1, darknet's): batch b's images are sized f * width x
+ * f * height, each side rounded to a multiple of 32 within 0.7x .. 1.4x of
+ * the configured one (the configured side when no multiple fits), f uniform
+ * in [0.7, 1.4] drawn from (seed, b / 10): a new size every 10 batches, the
+ * same for every thread count and shard. loader_next_size says the size of
+ * the next batch (the network is resized to it by the caller).
+ *
+ * Mosaic (mosaic=1, AlexeyAB's): each training image is four: its own and
+ * three more of the list (drawn from its seed), each augmented as above at
+ * the batch size, a window of each pasted into one quadrant around a random
+ * centre (0.3 .. 0.7 of each side). A box keeps the part inside its window;
+ * it is dropped when that part is under MOSAIC_MIN_PIXELS on a side or under
+ * MOSAIC_MIN_KEPT of its side before the cut. Every box stays inside the image.
+ *
  * Sharded (shards > 1, for data-parallel ranks): each loader takes its own
  * places of every batch by position, so the loaders of all shards together
  * deliver exactly the batches of one unsharded loader with the same seed.
@@ -33,6 +47,11 @@
 #include <stdint.h>
 
 #include "darknet.h"
+
+/* mosaic: a cut box is kept when what stays is at least this many pixels and
+ * this fraction of its side before the cut, on both sides */
+#define MOSAIC_MIN_PIXELS 2
+#define MOSAIC_MIN_KEPT 0.25f
 
 typedef struct {
     /* the images: a list file, or (when paths != NULL) an array of paths */
@@ -53,6 +72,8 @@ typedef struct {
     float saturation;       /* >= 1: factor in [1/s, s] */
     float exposure;         /* >= 1: factor in [1/e, e] */
     int letterbox;          /* 1: keep the aspect ratio (letter_box=1); 0: plain resize */
+    int random;             /* 1: multi-scale batches (see above; training only) */
+    int mosaic;             /* 1: four images per image (see above; detection training only) */
     /* classification: the class (0 .. classes-1) of each image, in list
      * order, one per image of the list (copied); NULL: detection */
     const int *image_classes;
@@ -67,9 +88,9 @@ typedef struct {
 /* No augmentation, 2 threads, 2 batches ahead, seed DN_DEFAULT_SEED. */
 void loader_config_default(loader_config *c);
 /* Reads width, height and the augmentation keys (jitter, flip, hue,
- * saturation, exposure, letter_box) from the [net] section of a darknet cfg;
- * jitter, which darknet keeps in [yolo]/[region], is also taken from the first
- * such section when [net] has none. Keys absent keep out's values. Bad values
+ * saturation, exposure, letter_box, random, mosaic) from the [net] section of
+ * a darknet cfg; jitter and random, which darknet keeps in [yolo]/[region],
+ * are also taken from the first such section when [net] has none. Keys absent keep out's values. Bad values
  * are errors naming file, line and key. Returns 0 or -1. */
 int loader_config_from_cfg(loader_config *out, const char *cfg_path);
 
@@ -104,6 +125,10 @@ loader *loader_open(const loader_config *cfg);
  * an error (every image of the list unreadable, out of memory). */
 int loader_next(loader *L, float *images, float *truth, loader_image_info *info);
 int loader_n_images(const loader *L);   /* in the list */
+/* The image size of the batch the next loader_next returns (width x height
+ * unless random=1), and the largest any batch may have. */
+void loader_next_size(loader *L, int *w, int *h);
+void loader_max_size(const loader *L, int *w, int *h);
 loader_stats loader_get_stats(loader *L);
 /* Stops the workers (an image in progress is finished first) and frees
  * everything. NULL is fine. */

@@ -32,6 +32,7 @@
 #include "batchnorm.h"
 #include "errors.h"
 #include "gemm.h"
+#include "layer_desc.h"
 #include "network.h"
 #include "threadpool.h"
 #ifdef DN_GPU
@@ -452,3 +453,12 @@ const layer_ops attention_ops = {
     .free_gpu = attention_gpu_free,
 #endif
 };
+
+/* ---- read-only description (layer_desc.h) ---- */
+int attention_describe(const layer *l, attention_desc *out)
+{
+    if (layer_check_type(l, &attention_ops)) return -1;
+    const attention_state *s = l->priv;
+    *out = (attention_desc){s->heads, s->window, s->shift, s->wqkv, s->bqkv, s->wo, s->bo, s->table, s->entries};
+    return 0;
+}

@@ -11,6 +11,7 @@
 #include "blas.h"
 #include "errors.h"
 #include "gemm.h"
+#include "layer_desc.h"
 #include "network.h"
 #include "output_stage.h"
 #ifdef DN_GPU
@@ -226,3 +227,12 @@ const layer_ops connected_ops = {
     .free_gpu = connected_gpu_free,
 #endif
 };
+
+/* ---- read-only description (layer_desc.h) ---- */
+int connected_describe(const layer *l, connected_desc *out)
+{
+    if (layer_check_type(l, &connected_ops)) return -1;
+    const connected_state *s = l->priv;
+    *out = (connected_desc){s->n_in, s->n_out, s->act, s->weights, s->biases, s->batch_normalize ? &s->bn : NULL};
+    return 0;
+}

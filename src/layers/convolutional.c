@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "gemm.h"
 #include "im2col.h"
+#include "layer_desc.h"
 #include "network.h"
 #include "output_stage.h"
 #ifdef DN_DNNL
@@ -673,3 +674,13 @@ const layer_ops convolutional_ops = {
     .free_gpu = conv_gpu_free,
 #endif
 };
+
+/* ---- read-only description (layer_desc.h) ---- */
+int convolutional_describe(const layer *l, conv_desc *out)
+{
+    if (layer_check_type(l, &convolutional_ops)) return -1;
+    const conv_state *s = l->priv;
+    *out = (conv_desc){s->filters, s->groups, s->size_x, s->size_y, s->stride_x, s->stride_y, s->pad_x, s->pad_y,
+                       s->dilation, s->act, s->weights, s->biases, s->batch_normalize ? &s->bn : NULL};
+    return 0;
+}

@@ -10,6 +10,7 @@
 #include "blas.h"
 #include "errors.h"
 #include "layernorm_math.h"
+#include "layer_desc.h"
 #include "network.h"
 #include "threadpool.h"
 #ifdef DN_GPU
@@ -246,3 +247,12 @@ const layer_ops layernorm_ops = {
     .free_gpu = layernorm_gpu_free,
 #endif
 };
+
+/* ---- read-only description (layer_desc.h) ---- */
+int layernorm_describe(const layer *l, layernorm_desc *out)
+{
+    if (layer_check_type(l, &layernorm_ops)) return -1;
+    const layernorm_state *s = l->priv;
+    *out = (layernorm_desc){s->eps, s->gamma, s->beta};
+    return 0;
+}

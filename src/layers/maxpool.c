@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "errors.h"
+#include "layer_desc.h"
 #include "network.h"
 #include "threadpool.h"
 
@@ -252,3 +253,12 @@ const layer_ops maxpool_ops = {
     .free_gpu = maxpool_gpu_free,
 #endif
 };
+
+/* ---- read-only description (layer_desc.h) ---- */
+int maxpool_describe(const layer *l, maxpool_desc *out)
+{
+    if (layer_check_type(l, &maxpool_ops)) return -1;
+    const maxpool_state *s = l->priv;
+    *out = (maxpool_desc){s->size, s->stride_x, s->stride_y, s->padding};
+    return 0;
+}

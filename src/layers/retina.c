@@ -44,6 +44,7 @@
 #include "errors.h"
 #include "focal_loss.h"
 #include "matcher.h"
+#include "layer_desc.h"
 #include "network.h"
 #include "nms.h"
 #include "threadpool.h"
@@ -618,3 +619,16 @@ const layer_ops retina_ops = {
     .free_gpu = retina_gpu_free,
 #endif
 };
+
+/* ---- read-only description (layer_desc.h) ---- */
+int retina_describe(const layer *l, retina_desc *out)
+{
+    if (layer_check_type(l, &retina_ops)) return -1;
+    const retina_state *s = l->priv;
+    *out = (retina_desc){.classes = s->classes, .n_levels = s->n_levels, .A = s->A, .anchors = s->anchors,
+                         .post = s->post};
+    memcpy(out->cls, s->cls, sizeof out->cls);
+    memcpy(out->box, s->box, sizeof out->box);
+    memcpy(out->offset, s->offset, sizeof out->offset);
+    return 0;
+}

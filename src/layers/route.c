@@ -8,6 +8,7 @@
 
 #include "blas.h"
 #include "errors.h"
+#include "layer_desc.h"
 #include "network.h"
 #ifdef DN_GPU
 #include "spatial_gpu.h"
@@ -159,3 +160,12 @@ const layer_ops route_ops = {
     .backward_gpu = route_gpu_backward,
 #endif
 };
+
+/* ---- read-only description (layer_desc.h) ---- */
+int route_describe(const layer *l, route_desc *out)
+{
+    if (layer_check_type(l, &route_ops)) return -1;
+    const route_state *s = l->priv;
+    *out = (route_desc){s->n, s->layers, s->groups, s->group_id};
+    return 0;
+}

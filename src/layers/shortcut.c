@@ -12,6 +12,7 @@
 #include "activations.h"
 #include "blas.h"
 #include "errors.h"
+#include "layer_desc.h"
 #include "network.h"
 #ifdef DN_GPU
 #include "gpu.h"
@@ -192,3 +193,12 @@ const layer_ops shortcut_ops = {
     .free_gpu = shortcut_gpu_free,
 #endif
 };
+
+/* ---- read-only description (layer_desc.h) ---- */
+int shortcut_describe(const layer *l, shortcut_desc *out)
+{
+    if (layer_check_type(l, &shortcut_ops)) return -1;
+    const shortcut_state *s = l->priv;
+    *out = (shortcut_desc){s->from, s->act};
+    return 0;
+}

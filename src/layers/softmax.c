@@ -14,6 +14,7 @@
 
 #include "blas.h"
 #include "errors.h"
+#include "layer_desc.h"
 #include "network.h"
 #include "softmax_math.h"
 #ifdef DN_GPU
@@ -173,3 +174,12 @@ const layer_ops softmax_ops = {
     .free_gpu = softmax_gpu_free,
 #endif
 };
+
+/* ---- read-only description (layer_desc.h) ---- */
+int softmax_describe(const layer *l, softmax_desc *out)
+{
+    if (layer_check_type(l, &softmax_ops)) return -1;
+    const softmax_state *s = l->priv;
+    *out = (softmax_desc){s->groups, s->temperature};
+    return 0;
+}

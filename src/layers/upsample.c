@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "errors.h"
+#include "layer_desc.h"
 #include "network.h"
 #ifdef DN_GPU
 #include "spatial_gpu.h"
@@ -95,3 +96,12 @@ const layer_ops upsample_ops = {
     .backward_gpu = upsample_gpu_backward,
 #endif
 };
+
+/* ---- read-only description (layer_desc.h) ---- */
+int upsample_describe(const layer *l, upsample_desc *out)
+{
+    if (layer_check_type(l, &upsample_ops)) return -1;
+    const upsample_state *s = l->priv;
+    *out = (upsample_desc){s->stride, s->scale};
+    return 0;
+}

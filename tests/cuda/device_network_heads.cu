@@ -220,3 +220,17 @@ TEST(gpu_teachers_follow_their_student_onto_the_gpu)
     free_network(net);
     remove_teacher(&f);
 }
+
+/* Two [yolo] heads (the second on the first's map upsampled), CIoU and
+ * scale_x_y on the first: the loss runs on the host from the pulled logits
+ * and its gradient is pushed, so training must match the CPU's. */
+static const char yolo_train_cfg[] =
+    "[net]\nbatch=4\nwidth=8\nheight=8\nchannels=3\nlearning_rate=0.1\n"
+    "[convolutional]\nfilters=14\nsize=3\nstride=2\npad=1\nactivation=linear\n"
+    "[yolo]\nmask=2,3\nanchors=2,2, 3,4, 5,3, 6,6\nclasses=2\nnum=4\nscale_x_y=1.1\niou_loss=ciou\n"
+    "iou_normalizer=0.5\n"
+    "[route]\nlayers=0\n"
+    "[upsample]\nstride=2\n"
+    "[yolo]\nmask=0,1\nanchors=2,2, 3,4, 5,3, 6,6\nclasses=2\nnum=4\nlabel_smooth_eps=0.1\n";
+
+TEST(gpu_yolo_network_trains_as_on_the_cpu) { check_head_on_gpu(yolo_train_cfg, boxes, 4, 5, 1e-4); }

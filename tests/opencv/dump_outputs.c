@@ -7,9 +7,13 @@
  *   dump_outputs input CFG OUT.bin SEED
  *       one random image in [0, 1], raw float32 NCHW
  *   dump_outputs run CFG WEIGHTS INPUT.bin OUTDIR SPEC...
- *       forward in inference mode; SPEC is a layer index N (writes OUTDIR/_N.bin,
+ *       forward in inference mode (WEIGHTS none: the random initial ones); SPEC is a layer index N (writes OUTDIR/_N.bin,
  *       the layer's output) or "boxes" (OUTDIR/boxes.bin: x, y, w, h, objectness
- *       of every box of every [yolo] layer, threshold 0)
+ *       of every box of every [yolo] layer, threshold 0); for the ONNX checks
+ *       (tests/cli/onnx.sh) also "output" (OUTDIR/output.bin: the last layer's),
+ *       "detections" (detections.bin: x, y, w, h, objectness and the class
+ *       probabilities of each detection of image 0, threshold 0) and "retina"
+ *       (clsK.bin and boxK.bin: each level's head outputs)
  *   dump_outputs compare A.bin B.bin TOL NAME
  *       prints "ok NAME ..." or "FAIL NAME ..." with the largest relative
  *       difference |a-b| / max(|b|, mean |b|): relative for values of the
@@ -25,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layer_desc.h"
 #include "network.h"
 
 static int fail(const char *what)
@@ -88,7 +93,7 @@ static int cmd_init(const char *cfg, const char *out, uint64_t seed)
 
 static int cmd_input(const char *cfg, const char *out, uint64_t seed)
 {
-    network *net = load_network_frozen(cfg, NULL);
+    network *net = build_network(cfg, 0, 0);   /* the shape is all it needs: no weights drawn */
     if (!net) return fail("cannot build the network");
     size_t n = (size_t)net->batch * net->inputs;
     float *x = malloc(n * sizeof(float));
@@ -101,10 +106,55 @@ static int cmd_input(const char *cfg, const char *out, uint64_t seed)
     return rc;
 }
 
+/* The rows of get_network_boxes_unsuppressed (threshold 0): x, y, w, h, objectness and,
+ * with probs, every class probability. */
+static int write_boxes(network *net, const char *path, int probs)
+{
+    int count = 0;
+    detection *d = get_network_boxes_unsuppressed(net, 0, &count);
+    int per = 5 + (probs && count ? d[0].classes : 0);
+    float *rows = malloc(sizeof(float) * per * (count ? count : 1));
+    for (int k = 0; d && rows && k < count; ++k) {
+        float row[5] = {d[k].bbox.x, d[k].bbox.y, d[k].bbox.w, d[k].bbox.h, d[k].objectness};
+        memcpy(rows + per * k, row, sizeof row);
+        if (per > 5) memcpy(rows + per * k + 5, d[k].prob, sizeof(float) * d[k].classes);
+    }
+    int rc = (!d || !rows || write_floats(path, rows, (size_t)per * count)) ? fail("cannot write boxes") : 0;
+    free(rows);
+    free_detections(d, count);
+    return rc;
+}
+
+static int write_layer(network *net, const layer *l, const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.bin", dir, name);
+    return write_floats(path, layer_output(l), (size_t)net->batch * layer_outputs(l)) ? fail("cannot write") : 0;
+}
+
+/* Each level's class and box head outputs of the network's [retina] layer. */
+static int write_retina_heads(network *net, const char *dir)
+{
+    for (int i = 0; i < net->n; ++i) {
+        retina_desc d;
+        if (strcmp(layer_type_name(&net->layers[i]), "retina") || retina_describe(&net->layers[i], &d)) continue;
+        char name[32];
+        for (int k = 0; k < d.n_levels; ++k) {
+            snprintf(name, sizeof name, "cls%d", k);
+            if (write_layer(net, &net->layers[d.cls[k]], dir, name)) return 1;
+            snprintf(name, sizeof name, "box%d", k);
+            if (write_layer(net, &net->layers[d.box[k]], dir, name)) return 1;
+        }
+        return 0;
+    }
+    fprintf(stderr, "dump_outputs: no [retina] layer\n");
+    return 1;
+}
+
 static int cmd_run(const char *cfg, const char *weights, const char *input, const char *dir, int n_specs,
                    char **specs)
 {
-    network *net = load_network_frozen(cfg, weights);
+    network *net = load_network_frozen(cfg, strcmp(weights, "none") ? weights : NULL);
     if (!net) return fail("cannot load the network");
     size_t n = 0;
     float *x = read_floats(input, &n);
@@ -117,18 +167,21 @@ static int cmd_run(const char *cfg, const char *weights, const char *input, cons
     }
     char path[1024];
     for (int i = 0; !rc && i < n_specs; ++i) {
+        snprintf(path, sizeof path, "%s/%s.bin", dir, specs[i]);
+        if (!strcmp(specs[i], "output")) {
+            rc = write_layer(net, &net->layers[net->n - 1], dir, "output");
+            continue;
+        }
+        if (!strcmp(specs[i], "detections")) {
+            rc = write_boxes(net, path, 1);
+            continue;
+        }
+        if (!strcmp(specs[i], "retina")) {
+            rc = write_retina_heads(net, dir);
+            continue;
+        }
         if (!strcmp(specs[i], "boxes")) {
-            int count = 0;
-            detection *d = get_network_boxes(net, 0, &count);
-            float *rows = malloc(5 * sizeof(float) * (count ? count : 1));
-            for (int k = 0; d && rows && k < count; ++k) {
-                float row[5] = {d[k].bbox.x, d[k].bbox.y, d[k].bbox.w, d[k].bbox.h, d[k].objectness};
-                memcpy(rows + 5 * k, row, sizeof row);
-            }
-            snprintf(path, sizeof path, "%s/boxes.bin", dir);
-            if (!d || !rows || write_floats(path, rows, 5 * (size_t)count)) rc = fail("cannot write boxes");
-            free(rows);
-            free_detections(d, count);
+            rc = write_boxes(net, path, 0);
             continue;
         }
         layer *l = network_layer(net, atoi(specs[i]));
@@ -137,8 +190,9 @@ static int cmd_run(const char *cfg, const char *weights, const char *input, cons
             rc = 1;
             break;
         }
-        snprintf(path, sizeof path, "%s/_%s.bin", dir, specs[i]);
-        if (write_floats(path, layer_output(l), (size_t)net->batch * layer_outputs(l))) rc = fail("cannot write");
+        char name[64];
+        snprintf(name, sizeof name, "_%s", specs[i]);
+        rc = write_layer(net, l, dir, name);
     }
     free(x);
     free_network(net);
