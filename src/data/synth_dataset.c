@@ -272,8 +272,9 @@ static void make_shape_images(void *ctx, int start, int end)
     if (!im) fail(j);
     char path[PATH_MAX];
     for (int i = start; i < end && im && !j->failed; ++i) {
-        int cls = (j->o->context ? synth_context_image : synth_shape_image)(classify_seed(j), (uint64_t)i, size,
-                                                                            size, 3, im->data);
+        int cls = j->o->context ? synth_context_image_distractors(classify_seed(j), (uint64_t)i, j->o->distractors,
+                                                                  size, size, 3, im->data)
+                                : synth_shape_image(classify_seed(j), (uint64_t)i, size, size, 3, im->data);
         j->counts[i] = cls;
         snprintf(path, sizeof path, "%s/images/%s/%s_%06d.png", j->root, split_names[j->split],
                  classify_names(j->o)[cls], i + 1);
