@@ -247,6 +247,8 @@ static int check_options(const synth_options *o)
     if (o->classes < 1 || o->classes > SYNTH_DETECT_CLASSES)
         return dn_error("synth: classes %d outside 1..%d", o->classes, SYNTH_DETECT_CLASSES);
     if (o->quality < 0 || o->quality > 100) return dn_error("synth: JPEG quality %d outside 1..100", o->quality);
+    if (o->distractors < 0 || o->distractors > SYNTH_MAX_DISTRACTORS || (o->distractors && !o->context))
+        return dn_error("synth: %d distractors (0..%d, context images only)", o->distractors, SYNTH_MAX_DISTRACTORS);
     return 0;
 }
 
