@@ -13,21 +13,23 @@ of parameters (0.67-0.72M), as the paper's (22-30M) do.
   context_resnet.cfg    a 3x3 ResNet teacher: the same design, widths 32-128,
                         two blocks per stage
   context_convnext.cfg  ConvNeXt-style: 4x4/4 stem, blocks of 7x7 depthwise ->
-                        [layernorm] -> 1x1 4x with GELU -> 1x1 -> [shortcut],
-                        widths 24-192, depths 1, 1, 3, 1
+                        1x1 4x with GELU -> 1x1 -> [shortcut], widths 24-192,
+                        depths 1, 1, 3, 1; batch norm where ConvNeXt has
+                        LayerNorm (stem, depthwise, downsampling; see NORM)
   context_slak.cfg      SLaK-style: ConvNeXt's design with each 7x7 replaced by
                         k x 5 + 5 x k + 5 x 5 depthwise convs with batch norm;
                         SLaK-T's kernel / map ratios at 64 x 64 (15, 15, 7, 3 by
                         stage); width x 1.0, dense (SLaK-T is x 1.3 wide but 40%
                         sparse: its 30M parameters match ConvNeXt-T's 28M)
-  context_vit.cfg       ViT-style: 8x8/8 patch embedding (64 tokens), learned
-                        [posembed], 6 blocks of [layernorm] -> [attention]
-                        (3 heads, global) -> [shortcut] -> [layernorm] -> MLP 4x
-                        with GELU -> [shortcut], width 96, average-pooled tokens
-  context_swin.cfg      Swin-style: 4x4/4 patch embedding, stages of 2 blocks with
-                        4 x 4 windows (the second block shifted by 2) and relative
-                        position bias, [layernorm] + 2x2/2 conv merging patches,
-                        widths 36, 72, 144
+  context_vit.cfg       ViT-style: 8x8/8 patch embedding (64 tokens; batch
+                        norm, see STEM_BN), learned [posembed], 6 blocks of
+                        [layernorm] -> [attention] (3 heads, global) ->
+                        [shortcut] -> [layernorm] -> MLP 4x with GELU ->
+                        [shortcut], width 96, average-pooled tokens
+  context_swin.cfg      Swin-style: 4x4/4 patch embedding (batch norm), stages
+                        of 2 blocks with 4 x 4 windows (the second shifted by
+                        2) and relative position bias, [layernorm] + 2x2/2 conv
+                        merging patches, widths 36, 72, 144
 
 Each cfg names its stage outputs (for multi-layer [fd]) in a
 `# stage_outputs=a,b,...` line. Left out: layer scale, stochastic depth, the
