@@ -70,7 +70,7 @@ def header(title, lr, adam=False):
                         s["burn_in"], s["decay"], script="gen_classifier_cfg.py")
     if adam:
         rate = "learning_rate=%s\n" % lr
-        text = text.replace(rate, rate + "# Adam (B1 0.9, B2 0.999): SGD left these layer-norm nets near chance\nadam=1\n")
+        text = text.replace(rate, rate + "# Adam (B1 0.9, B2 0.999): SGD left these teachers near chance\nadam=1\n")
     return text
 
 
