@@ -286,6 +286,13 @@ int synth_shape_image(uint64_t seed, uint64_t index, int w, int h, int c, float 
 enum { SYNTH_CONTEXT_CLASSES = 4 };
 extern const char *const synth_context_names[SYNTH_CONTEXT_CLASSES];
 int synth_context_image(uint64_t seed, uint64_t index, int w, int h, int c, float *image);
+/* The context stream made harder: the marker takes the shape's colour and
+ * `distractors` (0..SYNTH_MAX_DISTRACTORS) discs of the marker's size in other
+ * colours lie elsewhere, so the class is the direction of the disc whose colour
+ * matches the shape. 0 distractors: the image of synth_context_image. */
+enum { SYNTH_MAX_DISTRACTORS = 8 };
+int synth_context_image_distractors(uint64_t seed, uint64_t index, int distractors, int w, int h, int c,
+                                    float *image);
 
 /* The synthetic detection dataset (`darknet synth`): scenes of 1-6 shape
  * objects (square, circle, triangle, cross, ring, diamond, hbar, vbar) in
@@ -300,6 +307,7 @@ typedef struct {
     uint64_t seed;
     int quality;           /* JPEG quality 1..100 (0: 92) */
     int context;           /* synth_write_classify: the context stream instead of the shapes */
+    int distractors;       /* with context: distractor discs per image (0..SYNTH_MAX_DISTRACTORS) */
 } synth_options;
 typedef struct {
     int objects, crowds;   /* written, over both splits */
@@ -322,7 +330,8 @@ int synth_write_dataset(const synth_options *o, synth_summary *summary);
  *   train.txt, valid.txt, labels.txt, classify.data (classes, train, valid,
  *   labels, backup, top=2), backup/
  * o->classes and o->quality are not used. With o->context, the context
- * stream's images and labels (left, right, above, below) instead. Returns 0 or -1. */
+ * stream's images and labels (left, right, above, below) instead, with
+ * o->distractors distractor discs each. Returns 0 or -1. */
 int synth_write_classify(const synth_options *o);
 
 #ifdef __cplusplus

@@ -13,26 +13,30 @@ of parameters (0.67-0.72M), as the paper's (22-30M) do.
   context_resnet.cfg    a 3x3 ResNet teacher: the same design, widths 32-128,
                         two blocks per stage
   context_convnext.cfg  ConvNeXt-style: 4x4/4 stem, blocks of 7x7 depthwise ->
-                        [layernorm] -> 1x1 4x with GELU -> 1x1 -> [shortcut],
-                        widths 24-192, depths 1, 1, 3, 1
+                        1x1 4x with GELU -> 1x1 -> [shortcut], widths 24-192,
+                        depths 1, 1, 3, 1; batch norm where ConvNeXt has
+                        LayerNorm (stem, depthwise, downsampling; see NORM)
   context_slak.cfg      SLaK-style: ConvNeXt's design with each 7x7 replaced by
                         k x 5 + 5 x k + 5 x 5 depthwise convs with batch norm;
                         SLaK-T's kernel / map ratios at 64 x 64 (15, 15, 7, 3 by
                         stage); width x 1.0, dense (SLaK-T is x 1.3 wide but 40%
                         sparse: its 30M parameters match ConvNeXt-T's 28M)
-  context_vit.cfg       ViT-style: 8x8/8 patch embedding (64 tokens), learned
-                        [posembed], 6 blocks of [layernorm] -> [attention]
-                        (3 heads, global) -> [shortcut] -> [layernorm] -> MLP 4x
-                        with GELU -> [shortcut], width 96, average-pooled tokens
-  context_swin.cfg      Swin-style: 4x4/4 patch embedding, stages of 2 blocks with
-                        4 x 4 windows (the second block shifted by 2) and relative
-                        position bias, [layernorm] + 2x2/2 conv merging patches,
-                        widths 36, 72, 144
+  context_vit.cfg       ViT-style: 8x8/8 patch embedding (64 tokens; batch
+                        norm, see STEM_BN), learned [posembed], 6 blocks of
+                        [layernorm] -> [attention] (3 heads, global) ->
+                        [shortcut] -> [layernorm] -> MLP 4x with GELU ->
+                        [shortcut], width 96, average-pooled tokens
+  context_swin.cfg      Swin-style: 4x4/4 patch embedding (batch norm), stages
+                        of 2 blocks with 4 x 4 windows (the second shifted by
+                        2) and relative position bias, [layernorm] + 2x2/2 conv
+                        merging patches, widths 36, 72, 144
 
 Each cfg names its stage outputs (for multi-layer [fd]) in a
 `# stage_outputs=a,b,...` line. Left out: layer scale, stochastic depth, the
-class token (tokens are average-pooled), AdamW and its schedule (training is
-darknet's SGD with momentum), mixup and the other augmentations.
+class token (tokens are average-pooled), AdamW's decoupled decay and cosine
+schedule (the teachers train with darknet's Adam, the ResNets with SGD), mixup
+and the other augmentations. Added: batch norm on the teachers' stem / patch
+embedding, since the [0, 1] images are not centred (see STEM_BN).
 """
 import os
 import sys
@@ -49,19 +53,25 @@ VIT = dict(dim=96, depth=6, heads=3, patch=8)
 SWIN = dict(widths=[36, 72, 144], depths=[2, 2, 2], heads=[1, 2, 4], window=4, patch=4)
 
 
-CONVNEXT = """4x4/4 stem + [layernorm]; blocks of 7x7 depthwise -> [layernorm] -> 1x1 conv 4x with
-GELU -> 1x1 conv back -> [shortcut]; [layernorm] + 2x2/2 conv between stages; average
-pool, [layernorm], classifier."""
+CONVNEXT = """4x4/4 stem; blocks of 7x7 depthwise -> 1x1 conv 4x with GELU -> 1x1 conv back ->
+[shortcut]; 2x2/2 conv between stages; average pool, [layernorm], classifier. Batch norm
+on the stem, the depthwise and the downsampling convs where ConvNeXt has LayerNorm (see
+NORM)."""
 SLAK = """ConvNeXt's design with each 7x7 depthwise conv replaced by the sum of three depthwise
 convs on the block input, k x 5, 5 x k (height x width) and 5 x 5, each with batch norm
 (SLaK's decomposed kernel). Width x 1.0, dense: SLaK-T is x 1.3 wide but 40% sparse, so its
 30M parameters match ConvNeXt-T's 28M; a dense x 1.0 model matches likewise."""
 
 
-def header(title, lr):
+def header(title, lr, adam=False):
+    """[net]; adam=True: darknet's Adam (the teachers) instead of SGD with momentum."""
     s = SCHEDULE
-    return g.net_header(g.comment(title), s["batch"], s["subdivisions"], SIZE, lr, s["max_batches"], s["steps"],
+    text = g.net_header(g.comment(title), s["batch"], s["subdivisions"], SIZE, lr, s["max_batches"], s["steps"],
                         s["burn_in"], s["decay"], script="gen_classifier_cfg.py")
+    if adam:
+        rate = "learning_rate=%s\n" % lr
+        text = text.replace(rate, rate + "# Adam (B1 0.9, B2 0.999): SGD left these teachers near chance\nadam=1\n")
+    return text
 
 
 def head(c, norm_first):
@@ -108,12 +118,27 @@ def resnet(title, widths, depths, lr):
     return c.text()
 
 
+def dw_bn(c, dim, stage, comment):
+    """ConvNeXt-BN's token mixer: the 7x7 depthwise conv with batch norm."""
+    return c.conv(dim, 7, bn=1, act="linear", groups=dim, comment=comment)
+
+
 def convnext_like(title, mixer, widths, lr):
-    c = g.Cfg(header(title, lr))
-    outs = g.convnext(c, widths, CONVNEXT_DEPTHS, mixer, stage_norms=False)
+    c = g.Cfg(header(title, lr, adam=True))
+    outs = g.convnext(c, widths, CONVNEXT_DEPTHS, mixer, stage_norms=False, norm="bn")
     stages_note(c, outs)
     head(c, norm_first=False)
     return c.text()
+
+
+# NORM: with ConvNeXt's channel LayerNorm the conv teachers stayed at chance on the context
+# task (ConvNeXt: 26% after 400 steps with Adam, also with a batch-normalised stem; the
+# PyTorch twin scripts/torch_context_twin.py alike); with batch norm in its place the twin
+# reached 94% (docs/DISTILLATION.md, "The teachers' recipe").
+# STEM_BN: the images are in [0, 1], not centred; without a norm that removes the channel
+# means before the first [layernorm], every token carries the same large offset (the twin
+# on `darknet shapes`: ConvNeXt 25% -> 59%, ViT 31% -> 41% after 200-300 steps).
+STEM_BN = "patch embedding, batch-normalised (centres the uncentred input)"
 
 
 def transformer_block(c, dim, heads, comment, **attention):
@@ -134,8 +159,8 @@ def vit(lr):
                      "%dx%d/%d patch embedding (%d tokens), learned position embedding, %d blocks of\n"
                      "global multi-head attention (%d heads) and a 4x GELU MLP, width %d; tokens average-pooled."
                      % (v["patch"], v["patch"], v["patch"], (SIZE // v["patch"]) ** 2, v["depth"], v["heads"],
-                        v["dim"]), lr))
-    c.conv(v["dim"], v["patch"], v["patch"], bn=0, act="linear", pad=0, comment="patch embedding")
+                        v["dim"]), lr, adam=True))
+    c.conv(v["dim"], v["patch"], v["patch"], bn=1, act="linear", pad=0, comment=STEM_BN)
     c.add("posembed", "learned position embedding")
     outs = [transformer_block(c, v["dim"], v["heads"], "block %d" % b) for b in range(v["depth"])]
     stages_note(c, outs[1::2])
@@ -150,8 +175,8 @@ def swin(lr):
                      "%d x %d windows, every second block shifted by %d, relative position bias; patch\n"
                      "merging by [layernorm] + 2x2/2 conv; tokens average-pooled."
                      % (s["patch"], s["patch"], s["patch"], g.csv(s["depths"]), g.csv(s["widths"]),
-                        g.csv(s["heads"]), s["window"], s["window"], s["window"] // 2), lr))
-    c.conv(s["widths"][0], s["patch"], s["patch"], bn=0, act="linear", pad=0, comment="patch embedding")
+                        g.csv(s["heads"]), s["window"], s["window"], s["window"] // 2), lr, adam=True))
+    c.conv(s["widths"][0], s["patch"], s["patch"], bn=1, act="linear", pad=0, comment=STEM_BN)
     c.add("layernorm", None)
     outs = []
     for stage, (dim, depth, heads) in enumerate(zip(s["widths"], s["depths"], s["heads"])):
@@ -170,10 +195,11 @@ def swin(lr):
 
 
 def main():
-    # SGD learning rates: 0.05 trains the batch-norm ResNets, but left the layer-norm nets at
-    # chance on `darknet shapes` (32 x 32, 600 steps); at 0.01 ConvNeXt reached 0.885 held-out
-    # accuracy in 1000 steps, Swin 0.78 in 800, ViT 0.345 in 800 (still falling loss)
-    lr_conv, lr_ln = 0.05, 0.01
+    # SGD at 0.05 trains the batch-norm ResNets. The layer-norm teachers train with Adam
+    # (SGD at 0.01-0.05 left ConvNeXt at 25-28% on `darknet shapes` 64 x 64 after 300-400
+    # steps); with the batch-normalised stem, Adam at 0.003 beat 0.001 for ConvNeXt in the
+    # PyTorch twin (scripts/torch_context_twin.py; docs/DISTILLATION.md, "Teachers' recipe")
+    lr_conv, lr_ln, lr_transformer = 0.05, 0.003, 0.001
     student, teacher = RESNET_STUDENT, RESNET_TEACHER
     out = {
         "context_student.cfg": resnet(
@@ -186,14 +212,14 @@ def main():
         "context_convnext.cfg": convnext_like(
             "ConvNeXt-style classifier for `darknet synth -classify -context` (64 x 64, 4 classes).\n" +
             CONVNEXT + "\nWidths %s, depths %s." % (g.csv(CONVNEXT_WIDTHS), g.csv(CONVNEXT_DEPTHS)),
-            g.dw_convnext, CONVNEXT_WIDTHS, lr_ln),
+            dw_bn, CONVNEXT_WIDTHS, lr_ln),
         "context_slak.cfg": convnext_like(
             "SLaK-style classifier for `darknet synth -classify -context` (64 x 64, 4 classes).\n" + SLAK +
             "\nWidths %s, depths %s, kernels %s by stage (SLaK-T's kernel / map ratios at 64 x 64)."
             % (g.csv(CONVNEXT_WIDTHS), g.csv(CONVNEXT_DEPTHS), g.csv(slak_kernels())),
             g.slak_mixer(slak_kernels()), CONVNEXT_WIDTHS, lr_ln),
-        "context_vit.cfg": vit(lr_ln),
-        "context_swin.cfg": swin(lr_ln),
+        "context_vit.cfg": vit(lr_transformer),
+        "context_swin.cfg": swin(lr_transformer),
     }
     g.write_cfgs(out)
 

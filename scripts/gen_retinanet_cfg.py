@@ -154,22 +154,29 @@ def slak_mixer(kernels, small=5):
     return mixer
 
 
-def convnext(c, widths, depths, mixer, stage_norms=True):
+def convnext(c, widths, depths, mixer, stage_norms=True, norm="ln"):
     """Adds a ConvNeXt-style backbone; returns the indices of C3, C4, C5 (each
     stage output through its own [layernorm], as ConvNeXt's detection backbone),
     or with stage_norms=False every stage's last block (a classifier's stages).
+    norm="bn": batch norm on the stem, the downsampling convs and the mixer (which
+    must then normalise its output) instead of the [layernorm]s after them.
     No layer scale, no stochastic depth (DropPath), no final norm or classifier."""
-    c.conv(widths[0], 4, 4, bn=0, act="linear", pad=0, comment="stem: 4x4/4 patchify conv")
-    c.add("layernorm", None)
+    bn = norm == "bn"
+    c.conv(widths[0], 4, 4, bn=bn, act="linear", pad=0, comment="stem: 4x4/4 patchify conv")
+    if not bn:
+        c.add("layernorm", None)
     outs = []
     for stage, (dim, depth) in enumerate(zip(widths, depths)):
         if stage > 0:
-            c.add("layernorm", "downsampling to stage %d" % (stage + 1))
-            c.conv(dim, 2, 2, bn=0, act="linear", pad=0)
+            if not bn:
+                c.add("layernorm", "downsampling to stage %d" % (stage + 1))
+            c.conv(dim, 2, 2, bn=bn, act="linear", pad=0,
+                   comment="downsampling to stage %d" % (stage + 1) if bn else None)
         for b in range(depth):
             block_in = c.n - 1
             mixer(c, dim, stage, "stage %d block %d" % (stage + 1, b))
-            c.add("layernorm", None)
+            if not bn:
+                c.add("layernorm", None)
             c.conv(4 * dim, 1, bn=0, act="gelu")
             c.conv(dim, 1, bn=0, act="linear")
             last = c.add("shortcut", None, **{"from": block_in, "activation": "linear"})

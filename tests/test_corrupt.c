@@ -2,7 +2,7 @@
  * (contrast, the defocus kernels, reflect-101 borders, noise statistics,
  * JPEG), the corrupted sets on disk with their index and .data key, and the
  * context stream of `synth -classify -context` (its labels recovered from the
- * pixels). */
+ * pixels, with and without distractors). */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -235,40 +235,63 @@ static void foreground(const float *im, int w, int h, unsigned char *fg)
     }
 }
 
-/* Flood fill of component `id` from pixel p; returns its size and adds up its centroid. */
-static int fill(unsigned char *fg, int *stack, int w, int h, int p, unsigned char id, double *sx, double *sy)
+typedef struct {
+    int size;
+    double x, y, colour[3];   /* sums over the pixels until components() divides them */
+} component;
+
+/* Flood fill of component `id` from pixel p, adding up its pixels into *c. */
+static void fill(unsigned char *fg, int *stack, const float *im, int w, int h, int p, unsigned char id, component *c)
 {
-    int top = 0, size = 0;
+    int top = 0;
     stack[top++] = p;
     fg[p] = id;
     while (top) {
         int q = stack[--top], x = q % w, y = q / w;
-        ++size, *sx += x, *sy += y;
+        ++c->size, c->x += x, c->y += y;
+        for (int k = 0; k < 3; ++k) c->colour[k] += im[(size_t)k * w * h + q];
         const int nb[4] = {x > 0 ? q - 1 : -1, x < w - 1 ? q + 1 : -1, y > 0 ? q - w : -1, y < h - 1 ? q + w : -1};
         for (int i = 0; i < 4; ++i)
             if (nb[i] >= 0 && fg[nb[i]] == 1) fg[nb[i]] = id, stack[top++] = nb[i];
     }
-    return size;
+}
+
+/* The blobs off the background: centroid and mean colour of each; returns how many (the first max kept). */
+static int components(const float *im, int w, int h, component *out, int max)
+{
+    unsigned char *fg = malloc((size_t)w * h);
+    int *stack = malloc(sizeof(int) * w * h), n = 0;
+    foreground(im, w, h, fg);
+    for (int p = 0; p < w * h; ++p)
+        if (fg[p] == 1) {
+            component c = {0};
+            fill(fg, stack, im, w, h, p, (unsigned char)(2 + (n < max ? n : max)), &c);
+            if (n < max) {
+                c.x /= c.size, c.y /= c.size;
+                for (int k = 0; k < 3; ++k) c.colour[k] /= c.size;
+                out[n] = c;
+            }
+            ++n;
+        }
+    free(fg), free(stack);
+    return n;
+}
+
+/* The direction (left, right, above, below) of b as seen from a. */
+static int direction(const component *a, const component *b)
+{
+    double dx = b->x - a->x, dy = b->y - a->y;
+    if (fabs(dx) > fabs(dy)) return dx < 0 ? 0 : 1;
+    return dy < 0 ? 2 : 3;
 }
 
 /* The class read off the pixels: the smaller blob's direction from the larger; -1 unless two blobs. */
 static int read_direction(const float *im, int w, int h)
 {
-    unsigned char *fg = malloc((size_t)w * h);
-    int *stack = malloc(sizeof(int) * w * h), blobs = 0, size[2] = {0};
-    double cx[2] = {0}, cy[2] = {0};
-    foreground(im, w, h, fg);
-    for (int p = 0; p < w * h; ++p)
-        if (fg[p] == 1) {
-            if (blobs < 2) size[blobs] = fill(fg, stack, w, h, p, (unsigned char)(2 + blobs), &cx[blobs], &cy[blobs]);
-            ++blobs;
-        }
-    free(fg), free(stack);
-    if (blobs != 2) return -1;
-    int big = size[0] < size[1];
-    double dx = cx[!big] / size[!big] - cx[big] / size[big], dy = cy[!big] / size[!big] - cy[big] / size[big];
-    if (fabs(dx) > fabs(dy)) return dx < 0 ? 0 : 1;   /* left, right */
-    return dy < 0 ? 2 : 3;                           /* above, below */
+    component c[2];
+    if (components(im, w, h, c, 2) != 2) return -1;
+    int big = c[0].size < c[1].size;
+    return direction(&c[big], &c[!big]);
 }
 
 TEST(context_images_are_labelled_by_the_markers_direction)
@@ -289,4 +312,43 @@ TEST(context_images_are_labelled_by_the_markers_direction)
         for (int k = 0; k < 4; ++k) CHECK_MSG(counts[k] >= 6, "%d x %d: class %d drawn %d times of 60", w, w, k, counts[k]);
         free(im);
     }
+}
+
+/* The largest blob (the shape) and the index of the one other blob of its colour, or -1. */
+static int same_colour_disc(const component *c, int n, int *shape)
+{
+    *shape = 0;
+    for (int i = 1; i < n; ++i)
+        if (c[i].size > c[*shape].size) *shape = i;
+    int match = -1;
+    for (int i = 0; i < n; ++i) {
+        double far = 0;
+        for (int k = 0; k < 3; ++k) far = fmax(far, fabs(c[i].colour[k] - c[*shape].colour[k]));
+        if (i != *shape && far < 0.1) match = match < 0 ? i : -2;   /* -2: more than one */
+    }
+    return match < 0 ? -1 : match;
+}
+
+TEST(context_distractors_leave_one_disc_of_the_shapes_colour_in_the_labelled_direction)
+{
+    enum { W = 64, K = 3 };
+    float *im = malloc(sizeof(float) * W * W * 3), *plain = malloc(sizeof(float) * W * W * 3);
+    int wrong = 0, whole = 0;
+    for (int i = 0; i < 60; ++i) {
+        /* no distractors: the plain context stream, image for image */
+        int a = synth_context_image(5, (uint64_t)i, W, W, 3, plain);
+        int b = synth_context_image_distractors(5, (uint64_t)i, 0, W, W, 3, im);
+        CHECK(a == b && !memcmp(im, plain, sizeof(float) * W * W * 3));
+        int cls = synth_context_image_distractors(5, (uint64_t)i, K, W, W, 3, im);
+        component c[2 + K + 1];
+        int n = components(im, W, W, c, 2 + K + 1), shape, marker = -1;
+        if (n != 2 + K) continue;   /* a distractor touching another blob: too rare to matter */
+        ++whole;
+        marker = same_colour_disc(c, n, &shape);
+        if ((marker < 0 || direction(&c[shape], &c[marker]) != cls) && wrong++ < 3)
+            test_fail(__FILE__, __LINE__, "image %d: class %s, marker blob %d of %d", i, synth_context_names[cls],
+                      marker, n);
+    }
+    CHECK_MSG(whole >= 50, "only %d of 60 images show %d separate blobs", whole, 2 + K);
+    free(im), free(plain);
 }

@@ -62,7 +62,7 @@ TEST(map_on_darknet_labels_equals_map_on_coco_json_for_the_same_images)
 {
     char dir[64];
     if (make_temp_dir(dir)) return;
-    synth_options so = {dir, SCENES, 2, SIDE, 3, 5, 0, 0};
+    synth_options so = {dir, SCENES, 2, SIDE, 3, 5, 0, 0, 0};
     CHECK(synth_write_dataset(&so, NULL) == 0);
     data_cfg *data = data_cfg_read(join(dir, "synth.data"));
     int n = 0;
@@ -99,7 +99,7 @@ TEST(map_without_any_label_file_is_an_error_naming_the_expected_path)
 {
     char dir[64];
     if (make_temp_dir(dir)) return;
-    synth_options so = {dir, 3, 1, 64, 2, 5, 0, 0};
+    synth_options so = {dir, 3, 1, 64, 2, 5, 0, 0, 0};
     CHECK(synth_write_dataset(&so, NULL) == 0);
     data_cfg *data = data_cfg_read(join(dir, "synth.data"));
     int n = 0;

@@ -252,3 +252,23 @@ TEST(synth_dataset_refuses_bad_options)
     dn_clear_error();
     unlink(file);
 }
+
+TEST(synth_classify_refuses_distractors_out_of_range_or_without_context)
+{
+    char dir[] = "/tmp/dn_distractorsXXXXXX";   /* files land here, not in /tmp, if a check is missing */
+    char *made = mkdtemp(dir);
+    CHECK(made != NULL);
+    if (!made) return;
+    synth_options o = {.out_dir = dir, .n_train = 1, .n_valid = 1, .size = 64, .context = 1,
+                       .distractors = SYNTH_MAX_DISTRACTORS + 1};
+    CHECK(synth_write_classify(&o) == -1 && strstr(dn_last_error(), "distractors"));
+    dn_clear_error();
+    o.distractors = -1;
+    CHECK(synth_write_classify(&o) == -1 && strstr(dn_last_error(), "distractors"));
+    dn_clear_error();
+    o.distractors = 2;
+    o.context = 0;
+    CHECK(synth_write_classify(&o) == -1 && strstr(dn_last_error(), "distractors"));
+    dn_clear_error();
+    rmdir(dir);
+}

@@ -12,17 +12,18 @@
 #include "progress.h"
 
 const char usage_shapes[] =
-    "shapes CFG [-iters N] [-seed S] [-valid N] [-out WEIGHTS] [-chart PNG] [-context]\n"
+    "shapes CFG [-iters N] [-seed S] [-valid N] [-out WEIGHTS] [-chart PNG] [-context [-distractors K]]\n"
     "      train a classifier cfg (ending in a 4-way [softmax]) on generated shape\n"
     "      images and print held-out accuracy; saves WEIGHTS (default shapes.weights)\n"
     "      and the loss chart (default shapes_chart.png). -context: the images of\n"
-    "      `synth -classify -context` (a marker's direction from a shape far from it)\n";
+    "      `synth -classify -context` (a marker's direction from a shape far from it),\n"
+    "      -distractors K: with K discs in other colours than the marker's (0-8)\n";
 
 typedef struct {
     network *net;
     float *x, *truth;
     int w, h, c, classes;
-    int (*draw)(uint64_t seed, uint64_t index, int w, int h, int c, float *image);   /* the stream */
+    int context, distractors;   /* the stream: shapes, or context images with distractors */
 } shapes_job;
 
 /* Fills n images of the stream `seed` from `first` on, with one-hot truths. */
@@ -31,7 +32,9 @@ static void fill_batch(shapes_job *j, uint64_t seed, uint64_t first, int n)
     size_t in = (size_t)j->w * j->h * j->c;
     memset(j->truth, 0, sizeof(float) * n * j->classes);
     for (int i = 0; i < n; ++i) {
-        int label = j->draw(seed, first + i, j->w, j->h, j->c, j->x + i * in);
+        float *x = j->x + i * in;
+        int label = j->context ? synth_context_image_distractors(seed, first + i, j->distractors, j->w, j->h, j->c, x)
+                               : synth_shape_image(seed, first + i, j->w, j->h, j->c, x);
         j->truth[i * j->classes + label] = 1;
     }
 }
@@ -60,12 +63,13 @@ int run_shapes(int argc, char **argv)
     uint64_t seed = (uint64_t)arg_int(&a, "-seed", 1);
     const char *out = arg_str(&a, "-out", "shapes.weights");
     const char *chart_path = arg_str(&a, "-chart", "shapes_chart.png");
-    int context = arg_flag(&a, "-context");
+    int context = arg_flag(&a, "-context"), distractors = arg_int(&a, "-distractors", 0);
     const char *cfg = arg_pos(&a, 0);
-    if (args_check(&a) || !cfg || iters < 0 || n_valid < 1)
+    if (args_check(&a) || !cfg || iters < 0 || n_valid < 1 || distractors < 0 ||
+        distractors > SYNTH_MAX_DISTRACTORS || (distractors && !context))
         return usage_error("shapes");
 
-    shapes_job j = {.draw = context ? synth_context_image : synth_shape_image};
+    shapes_job j = {.context = context, .distractors = distractors};
     j.net = load_network_seeded(cfg, NULL, 1, seed);
     if (!j.net) {
         fprintf(stderr, "darknet shapes: %s\n", dn_last_error());

@@ -21,14 +21,16 @@ const char usage_synth[] =
     "      1-6 objects of K shape classes (1-8, default 8); darknet labels, train.txt and\n"
     "      valid.txt (absolute paths), synth.names, synth.data, and COCO instances JSON in\n"
     "      OUT_DIR/annotations (crowd regions in the validation set only)\n"
-    "  synth OUT_DIR -classify [-context] [-n N] [-valid N] [-size S] [-seed S]\n"
+    "  synth OUT_DIR -classify [-context [-distractors K]] [-n N] [-valid N] [-size S] [-seed S]\n"
     "        [-corrupt KINDS [-severity S] [-corrupt_table T]]\n"
     "      a classification set instead: PNGs of one shape each (square, circle, triangle,\n"
     "      cross; S default 32) named images/{train,valid}/LABEL_NNNNNN.png, train.txt,\n"
     "      valid.txt, labels.txt and classify.data for `darknet classifier`. -context: a\n"
     "      shape and a small disc far apart, labelled by the disc's direction from the\n"
-    "      shape (left, right, above, below; S default 64). -corrupt also writes corrupted\n"
-    "      copies of the validation images under OUT_DIR/corrupt (ImageNet-C: KINDS is all\n"
+    "      shape (left, right, above, below; S default 64); -distractors K (0-8): K more\n"
+    "      discs in other colours, the marker being the disc of the shape's colour.\n"
+    "      -corrupt also writes corrupted copies of the validation images under\n"
+    "      OUT_DIR/corrupt (ImageNet-C: KINDS is all\n"
     "      or a comma list of gaussian_noise, defocus_blur, contrast, jpeg_compression;\n"
     "      -severity all (default) or a list of 1-5; -corrupt_table imagenet, tiny or\n"
     "      cifar: the parameters made for 224, 64 or 32 pixels, default the nearest to S)\n"
@@ -99,6 +101,7 @@ int run_synth(int argc, char **argv)
     args a;
     args_init(&a, argc, argv);
     int classify = arg_flag(&a, "-classify"), context = arg_flag(&a, "-context");
+    int distractors = arg_int(&a, "-distractors", 0);
     int n = arg_int(&a, "-n", 1000);
     int n_valid = arg_int(&a, "-valid", n / 5 > 0 ? n / 5 : 1);
     int size = arg_int(&a, "-size", classify ? (context ? 64 : 32) : 128), classes = arg_int(&a, "-classes", 0);
@@ -109,12 +112,13 @@ int run_synth(int argc, char **argv)
     const char *out = arg_pos(&a, 0);
     if (args_check(&a) || !out || arg_pos(&a, 1) || n < 1 || n_valid < 1 || size < SYNTH_MIN_SIZE ||
         size > SYNTH_MAX_SIZE || (classes_given && (classify || classes < 1 || classes > SYNTH_DETECT_CLASSES)) ||
-        bad_corrupt || ((context || co.kinds) && !classify))
+        bad_corrupt || ((context || co.kinds) && !classify) || distractors < 0 ||
+        distractors > SYNTH_MAX_DISTRACTORS || (distractors && !context))
         return usage_error("synth");
     if (!classes) classes = classify ? SYNTH_SHAPE_CLASSES : SYNTH_DETECT_CLASSES;
 
     synth_options o = {.out_dir = out, .n_train = n, .n_valid = n_valid, .size = size, .classes = classes,
-                       .seed = (uint64_t)seed, .context = context};
+                       .seed = (uint64_t)seed, .context = context, .distractors = distractors};
     synth_summary sum;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

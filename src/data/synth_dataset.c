@@ -247,6 +247,8 @@ static int check_options(const synth_options *o)
     if (o->classes < 1 || o->classes > SYNTH_DETECT_CLASSES)
         return dn_error("synth: classes %d outside 1..%d", o->classes, SYNTH_DETECT_CLASSES);
     if (o->quality < 0 || o->quality > 100) return dn_error("synth: JPEG quality %d outside 1..100", o->quality);
+    if (o->distractors < 0 || o->distractors > SYNTH_MAX_DISTRACTORS || (o->distractors && !o->context))
+        return dn_error("synth: %d distractors (0..%d, context images only)", o->distractors, SYNTH_MAX_DISTRACTORS);
     return 0;
 }
 
@@ -272,8 +274,9 @@ static void make_shape_images(void *ctx, int start, int end)
     if (!im) fail(j);
     char path[PATH_MAX];
     for (int i = start; i < end && im && !j->failed; ++i) {
-        int cls = (j->o->context ? synth_context_image : synth_shape_image)(classify_seed(j), (uint64_t)i, size,
-                                                                            size, 3, im->data);
+        int cls = j->o->context ? synth_context_image_distractors(classify_seed(j), (uint64_t)i, j->o->distractors,
+                                                                  size, size, 3, im->data)
+                                : synth_shape_image(classify_seed(j), (uint64_t)i, size, size, 3, im->data);
         j->counts[i] = cls;
         snprintf(path, sizeof path, "%s/images/%s/%s_%06d.png", j->root, split_names[j->split],
                  classify_names(j->o)[cls], i + 1);

@@ -5,7 +5,9 @@
  *            apart; the class is where the marker lies as seen from the shape
  *            (left, right, above, below), so it is only seen by looking at
  *            both at once, far apart: a network whose receptive field is much
- *            smaller than that distance has to guess (or read the borders). */
+ *            smaller than that distance has to guess (or read the borders).
+ *            With distractors, more marker-sized discs in other colours: the
+ *            marker is the disc of the shape's colour. */
 #include <math.h>
 
 #include "darknet.h"
@@ -78,7 +80,63 @@ static float place(rng_state *r, float ro, float rm, float d, int n)
     return lo < hi ? rng_range(r, lo, hi) : 0.5f * (lo + hi);
 }
 
+/* A colour that stays visible on bg (0.3 from it in every channel) and is at
+ * least 0.3 from `avoid` in some channel. On a mid-grey background the
+ * visible range of a channel is narrow on each side, so if random draws stay
+ * too close, one channel goes to the other side of bg than `avoid`. */
+static void other_colour(rng_state *r, const float bg[3], const float avoid[3], float out[3])
+{
+    for (int tries = 0; tries < 8; ++tries) {
+        float far = 0;
+        for (int k = 0; k < 3; ++k) {
+            out[k] = contrasting(r, bg[k]);
+            far = fmaxf(far, fabsf(out[k] - avoid[k]));
+        }
+        if (far >= 0.3f) return;
+    }
+    for (int k = 0; k < 3; ++k) {
+        if (avoid[k] > bg[k] && bg[k] >= 0.3f) out[k] = rng_range(r, 0.0f, bg[k] - 0.3f);
+        else if (avoid[k] < bg[k] && bg[k] <= 0.7f) out[k] = rng_range(r, bg[k] + 0.3f, 1.0f);
+        else continue;
+        return;
+    }
+    /* every channel near 0 or 1: its visible side is over 0.4 wide; take its far end */
+    out[0] = bg[0] > 0.5f ? (avoid[0] > 0.5f * (bg[0] - 0.3f) ? 0.0f : bg[0] - 0.3f)
+                          : (avoid[0] < 0.5f * (bg[0] + 1.3f) ? 1.0f : bg[0] + 0.3f);
+}
+
+/* Whether a disc of radius rad at (x, y) keeps a marker's diameter clear of the blobs. */
+static int clear_of(const blob *blobs, int n, float x, float y, float rad)
+{
+    for (int i = 0; i < n; ++i)
+        if (hypotf(x - blobs[i].cx, y - blobs[i].cy) < blobs[i].radius + 3 * rad) return 0;
+    return 1;
+}
+
+/* Adds the distractors: marker-sized discs in other colours than the shape's, apart from the rest. */
+static int add_distractors(rng_state *r, blob *blobs, int distractors, const float bg[3], int w, int h)
+{
+    int n = 2;
+    float rad = blobs[1].radius;
+    for (int d = 0; d < distractors; ++d) {
+        blob b = {1, 0, 0, rad, {0}};
+        for (int tries = 0; tries < 64; ++tries) {
+            b.cx = rng_range(r, rad, w - rad), b.cy = rng_range(r, rad, h - rad);
+            if (clear_of(blobs, n, b.cx, b.cy, rad)) break;
+        }
+        other_colour(r, bg, blobs[0].colour, b.colour);
+        blobs[n++] = b;
+    }
+    return n;
+}
+
 int synth_context_image(uint64_t seed, uint64_t index, int w, int h, int c, float *image)
+{
+    return synth_context_image_distractors(seed, index, 0, w, h, c, image);
+}
+
+int synth_context_image_distractors(uint64_t seed, uint64_t index, int distractors, int w, int h, int c,
+                                    float *image)
 {
     rng_state r;
     rng_seed(&r, (seed ^ 0xC0C0A5A5ULL) * 0x9E3779B97F4A7C15ULL + index);   /* not the shapes stream */
@@ -98,7 +156,11 @@ int synth_context_image(uint64_t seed, uint64_t index, int w, int h, int c, floa
         obj.colour[k] = contrasting(&r, bg[k]);
         mark.colour[k] = contrasting(&r, bg[k]);
     }
-    blob both[2] = {obj, mark};
-    paint(&r, both, 2, bg, w, h, c, image);
+    blob blobs[2 + SYNTH_MAX_DISTRACTORS] = {obj, mark};
+    if (distractors > SYNTH_MAX_DISTRACTORS) distractors = SYNTH_MAX_DISTRACTORS;
+    if (distractors > 0)   /* the marker is then told apart by its colour: the shape's */
+        for (int k = 0; k < 3; ++k) blobs[1].colour[k] = obj.colour[k];
+    int n = distractors > 0 ? add_distractors(&r, blobs, distractors, bg, w, h) : 2;
+    paint(&r, blobs, n, bg, w, h, c, image);
     return dir;
 }

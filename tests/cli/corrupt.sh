@@ -3,7 +3,7 @@
 # (labels left, right, above, below; 64 x 64 by default), `-corrupt` writing
 # ImageNet-C-style corrupted copies of the validation images with their index
 # and the .data's corrupt= line, `classifier valid` reporting top-1 on each
-# (the clean top1= line stays last), and the flag errors. No accuracy is
+# (the clean top1= line stays last), -distractors, and the flag errors. No accuracy is
 # checked (a 3-iteration classifier).
 prefix=cli_corrupt_
 . "$(dirname "$0")/lib.sh"
@@ -47,6 +47,15 @@ check bad_severity_is_a_usage_error $?
 run synth "$tmp/x" -corrupt contrast
 [ $rc -eq 2 ]
 check corrupt_needs_classify $?
+# the harder context variant: distractors only with -context, 0-8 of them
+run synth "$tmp/d" -classify -context -distractors 2 -n 4 -valid 2 -seed 2
+[ $rc -eq 0 ] && [ "$(wc -l < "$tmp/d/train.txt")" = 4 ] && [ "$(ls "$tmp/d/images/valid" | wc -l | tr -d ' ')" = 2 ]
+check distractors_set $?
+run synth "$tmp/x" -classify -distractors 2
+rc1=$rc
+run synth "$tmp/x" -classify -context -distractors 9
+[ $rc1 -eq 2 ] && [ $rc -eq 2 ]
+check distractors_need_context_and_at_most_8 $?
 printf 'contrast 1 %s/nothing.txt\n' "$tmp" > "$s/corrupt/index.txt"
 run classifier valid "$s/classify.data" "$tmp/student.cfg" "$s/backup/student_final.weights"
 [ $rc -eq 1 ] && grep -q 'nothing.txt' "$tmp/err"
