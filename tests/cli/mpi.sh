@@ -32,13 +32,16 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_mpi_yi
 export OMPI_MCA_btl_vader_single_copy_mechanism=none   # no ptrace in containers
 mpi() { timeout 300 mpirun --oversubscribe --bind-to none -np "$@"; }
 
-# weights_close A B: every value |a - b| <= 1e-4 * max(|b|, 0.01) (after the 20-byte header)
+# weights_close A B: every value |a - b| <= 3e-4 * max(|b|, 0.01) (after the 20-byte header).
+# Not tighter: oneDNN picks its kernels (and so its order of summation) by the number of
+# images, so 2 images a rank and 4 in one process round apart, ~1e-4 after 20 steps; a
+# gradient summed wrongly over the ranks is off by far more.
 weights_close() {
     od -An -v -f -w4 -j 20 "$1" > "$tmp/wa" && od -An -v -f -w4 -j 20 "$2" > "$tmp/wb" &&
         [ "$(wc -l < "$tmp/wa")" = "$(wc -l < "$tmp/wb")" ] && [ -s "$tmp/wa" ] &&
         paste "$tmp/wa" "$tmp/wb" | awk '{ d = $1 - $2; d = d < 0 ? -d : d; s = $2 < 0 ? -$2 : $2
             s = s > 0.01 ? s : 0.01; if (d / s > m) m = d / s }
-            END { printf "max relative difference %.3g\n", m; exit !(m <= 1e-4) }' >> "$tmp/diffs"
+            END { printf "max relative difference %.3g\n", m; exit !(m <= 3e-4) }' >> "$tmp/diffs"
 }
 # losses_close LOG_A LOG_B [END]: the progress lines' numbers before END (default " lr": the
 # loss, its average and the losses by name) equal to the 4 printed decimals (one unit of the

@@ -237,7 +237,9 @@ def device():
                     max(rel_diff(dev.layer(i).output, host.layer(i).output) for i in (0, 20, 47)))
         same = dev.detect(os.path.join(DIR, "s", "images", "valid", "000001.jpg"), thresh=0.005) == \
             host.detect(os.path.join(DIR, "s", "images", "valid", "000001.jpg"), thresh=0.005)
-    check("device_predict_layers_and_detect_equal_the_host", worst <= 1e-5 and same, "difference %g" % worst)
+    # 1e-4 as the device network tests: the host's convolutions may run on oneDNN, whose
+    # order of summation differs from the device kernels'
+    check("device_predict_layers_and_detect_equal_the_host", worst <= 1e-4 and same, "difference %g" % worst)
 
 
 if sys.argv[2:] == ["--device"]:
