@@ -9,6 +9,9 @@
 #   cwd_train      R50-FPN -> R18-FPN CWD distillation step, 320x320, batch 2
 #   r50fpn_infer   R50-FPN RetinaNet inference, 320x320, batch 2
 #   r18fpn_infer   R18-FPN RetinaNet inference, 320x320, batch 1
+#   r18fpn_export  R18-FPN at 640x640, batch 1: darknet beside ONNX Runtime running
+#                  `darknet export onnx -postprocess` of the same cfg (decoding and NMS on
+#                  both sides; issue 14); tiny_export the same for retinanet_tiny at 128x128
 # darknet's detector inference includes decoding and NMS, as PyTorch's does;
 # ONNX Runtime runs the exported network without them (scripts/bench_onnxruntime.py).
 # ROUNDS (3), ITERS (5; ResNet-18 4x), ROWS (a subset, e.g. "resnet18_fwd tiny_train"),
@@ -17,9 +20,10 @@ set -e
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 ITERS=${ITERS:-5}
-ROWS=${ROWS:-"resnet18_fwd tiny_train r18fpn_train cwd_train r50fpn_infer r18fpn_infer"}
+ROWS=${ROWS:-"resnet18_fwd tiny_train r18fpn_train cwd_train r50fpn_infer r18fpn_infer r18fpn_export tiny_export"}
 DARKNET=${DARKNET:-./darknet}
 OUT=${OUT:-bench_cpu}
+case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac   # ONNX Runtime runs from scripts/
 PY=/usr/bin/python3
 DARKNET_DEPS_EXTRA="python3-torch python3-torchvision" scripts/install_deps.sh
 $PY -c 'import onnxruntime' 2> /dev/null || $PY -m pip install -q --break-system-packages onnxruntime ||
@@ -45,6 +49,13 @@ if echo "$ROWS" | grep -q cwd_train && [ ! -f "$OUT/data/backup/r50_teacher_320_
     "$DARKNET" synth "$OUT/data" -n 4 -valid 2 -size 320 -seed 1 > /dev/null
     "$DARKNET" detector train "$OUT/data/synth.data" "$OUT/r50_teacher_320.cfg" -clear -dont_show > /dev/null
 fi
+
+# The exported models: the cfgs' initial weights (speed does not depend on their values).
+for e in "retinanet_r18_fpn 640" "retinanet_tiny 128"; do
+    set -- $e
+    [ -f "$OUT/$1_$2.onnx" ] || "$DARKNET" export onnx "cfg/$1.cfg" none "$OUT/$1_$2.onnx" -width "$2" -height "$2" \
+        -batch 1 -postprocess > /dev/null
+done
 
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" | tail -n 1; }
 dk() { "$DARKNET" benchmark "$@" -threads 2 2> /dev/null | field "$FIELD"; }
@@ -75,6 +86,12 @@ measure() {
         echo "$(dk "$OUT/r18_320.cfg" -batch 1 -iters "$ITERS")" \
              "$(torch bench_torch_retinanet.py --depth 18 --infer-batch 1 --train-batch 0 --iters "$ITERS")" \
              "$(ort --model r18fpn --size 320 --batch 1 --iters "$ITERS")" ;;
+    r18fpn_export) FIELD=forward_ms
+        echo "$(dk cfg/retinanet_r18_fpn.cfg -width 640 -height 640 -batch 1 -iters "$ITERS")" - \
+             "$(ort --onnx "$OUT/retinanet_r18_fpn_640.onnx" --iters "$ITERS")" ;;
+    tiny_export) FIELD=forward_ms
+        echo "$(dk cfg/retinanet_tiny.cfg -width 128 -height 128 -batch 1 -iters $((4 * ITERS)))" - \
+             "$(ort --onnx "$OUT/retinanet_tiny_128.onnx" --iters $((4 * ITERS)))" ;;
     *) echo "unknown row $1" >&2; exit 2 ;;
     esac
 }
