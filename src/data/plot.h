@@ -16,8 +16,10 @@ typedef struct {
     int n_series;
 } plot_data;
 
-/* Axes from 0 (y) and the smallest x, to the largest value with headroom;
- * each series in its own colour, its points marked, a legend in the corner.
+/* Axes on round ticks (1, 2 or 5 times a power of ten): y from 0 to above the
+ * highest point with at least 5% headroom, x over the data; each series in its
+ * own colour, its points marked, a legend in the right-hand corner (top or
+ * bottom) that hides less of the lines.
  * Saved atomically. 0, or -1 with dn_last_error(). */
 int save_plot(const char *path, const plot_data *p);
 
