@@ -137,7 +137,8 @@ static int fd_sections(const study_opts *s, int t, char *buf, size_t size)
 }
 
 /* The student cfg for teacher t and method m: [kd] (method=kd or nkd) in
- * place of its last [softmax], or [fd] per stage appended. */
+ * place of its last [softmax], or [fd] per stage before it ([softmax] is a
+ * loss only as the last layer; the [fd]s pass their input through). */
 static int write_method_cfg(study_opts *s, int t, int m, char *path, size_t n)
 {
     char *text = read_text_file(s->student, "cfg file"), extra[4096];
@@ -151,10 +152,10 @@ static int write_method_cfg(study_opts *s, int t, int m, char *path, size_t n)
                          : snprintf(extra, sizeof extra, "[kd]\nmethod=%s\nteacher=%s\nteacher_weights=%s\n",
                                     s->methods[m], s->teacher_cfgs[t], s->teacher_weights[t]) > 0)) {
         snprintf(path, n, "%s/cfgs/%s_%s.cfg", s->c.out, s->names[t], s->methods[m]);
-        if (!fd) soft[1] = 0;   /* the [softmax] section is the last: [kd] replaces it */
+        soft[1] = 0;   /* text ends before the last [softmax]: [kd] replaces it, the [fd]s precede it */
         atomic_file a;
         if (!atomic_file_open(&a, path)) {
-            fprintf(a.fp, "%s%s%s", text, fd ? "\n" : "", extra);
+            fprintf(a.fp, "%s%s%s%s", text, extra, fd ? "\n[" : "", fd ? soft + 2 : "");
             rc = atomic_file_commit(&a);
         }
     }

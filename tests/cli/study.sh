@@ -23,9 +23,12 @@ for f in study.md study.csv compare.txt curves.png erf_context_resnet.png erf_co
     [ -s "$tmp/st/$f" ] || { echo "missing $f"; false; } || break
 done
 check files_written $?
-# kd takes the place of the student's [softmax]; fd adds one [fd] per paired stage
+# kd takes the place of the student's [softmax]; fd adds one [fd] per paired stage before it
+# (a [softmax] is a loss only as the last layer: after it the fd students lost their cross-entropy)
 ! grep -q '^\[softmax\]' "$tmp/st/cfgs/context_vit_kd.cfg" && grep -q '^method=kd$' "$tmp/st/cfgs/context_vit_kd.cfg" &&
-    [ "$(grep -c '^\[fd\]' "$tmp/st/cfgs/context_resnet_fd.cfg")" = 3 ]
+    [ "$(grep -c '^\[fd\]' "$tmp/st/cfgs/context_resnet_fd.cfg")" = 3 ] &&
+    [ "$(grep '^\[' "$tmp/st/cfgs/context_resnet_fd.cfg" | tail -n 1)" = "[softmax]" ] &&
+    grep '^2/4: .*\[fd ' "$tmp/log" | grep -q 'softmax [0-9.]*[1-9]'
 check method_cfgs $?
 # the CSV: a header, the plain student, 2 teachers x 2 methods; the arithmetic
 awk -F, 'NR == 2 { plain = $5; pc = $11 }
