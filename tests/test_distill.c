@@ -535,6 +535,11 @@ TEST(kd_and_fd_bad_cfgs_are_refused_naming_line_and_key)
              FD_NET "[convolutional]\nfilters=5\nsize=3\npad=1\n[fd]\nteacher=%s\nteacher_weights=%s\n",
              fcfg, fw);
     expect_error(text, "fd", 10, "from", "required");
+    /* after a [softmax] (then no longer the last layer, so no loss): refused */
+    snprintf(text, sizeof text,
+             FD_NET "[convolutional]\nfilters=5\nsize=3\npad=1\nactivation=linear\n[softmax]\n"
+                    "[fd]\nfrom=0\nteacher=%s\nteacher_weights=%s\n", fcfg, fw);
+    expect_error(text, "fd", 13, "from", "put the distillation layers before it");
 #undef KD_TEXT
 #undef FD_TEXT
     remove_teacher(kcfg, kw);
