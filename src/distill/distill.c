@@ -37,18 +37,12 @@ static int parse_teacher(distill_pair *p, layer *l, cfg_section *s, network *net
     return 0;
 }
 
-static int is_distill_layer(const layer *l)
-{
-    const char *n = l->ops->name;
-    return !strcmp(n, "fd") || !strcmp(n, "cwd") || !strcmp(n, "kd");
-}
-
 /* A [softmax] is a cross-entropy loss only as the last layer: distillation
  * layers after it would silently leave the student without its loss. */
 static int check_not_after_softmax(const layer *l, cfg_section *s, const network *net)
 {
     int i = l->index - 1;
-    while (i >= 0 && is_distill_layer(&net->layers[i])) --i;
+    while (i >= 0 && net->layers[i].ops->distiller) --i;
     if (i >= 0 && !strcmp(net->layers[i].ops->name, "softmax"))
         return cfg_fail(s, "from", "this distillation layer follows the [softmax] (layer %d), which then is no longer "
                         "the last layer and computes no loss: put the distillation layers before it (or [kd] in "
