@@ -160,7 +160,7 @@ DNNL_STAMP := $(BUILD)/.dnnl
 $(shell mkdir -p $(BUILD) && [ "$$(cat $(DNNL_STAMP) 2> /dev/null)" = "$(DNNL)" ] || echo $(DNNL) > $(DNNL_STAMP))
 $(LIB_SRC:%.c=$(BUILD)/%.o) $(CLI_OBJ) $(TEST_OBJ): $(DNNL_STAMP)
 
-.PHONY: all deps test demo demo-classify demo-distill bench clean fuzz fuzz-build
+.PHONY: all deps test-peers test demo demo-classify demo-distill bench clean fuzz fuzz-build
 all: darknet $(BUILD)/libdarknet.a $(BUILD)/libdarknet.so
 
 $(BUILD)/%.o: %.c
@@ -221,6 +221,10 @@ $(BUILD)/dump_outputs: $(BUILD)/tests/opencv/dump_outputs.o $(BUILD)/libdarknet.
 deps:
 	@scripts/install_deps.sh
 
+# What the tests compare against (PyTorch, ONNX Runtime, pycocotools)
+test-peers: deps
+	@scripts/install_test_peers.sh
+
 # The checks of training over several processes (tests/cli/mpi.sh) run a `make MPI=1` build
 # beside this one when Open MPI is installed (deps installs it); not under SANITIZE=1 (Open
 # MPI's own allocations would read as leaks).
@@ -235,7 +239,7 @@ EMU_BUILD := $(BUILD)-gpu-emu
 
 # The whole suite: unit tests, the kernels (bodies on the CPU, the device path on the
 # emulated device) where nvcc is installed, then the CLI and OpenCV cross-check scripts.
-test: deps
+test: test-peers
 	@$(MAKE) --no-print-directory darknet $(BUILD)/run_tests $(BUILD)/dump_outputs $(BUILD)/libdarknet.so
 	@if pkg-config --exists opencv4; then $(MAKE) --no-print-directory $(BUILD)/opencv_check; fi
 	@if [ -x "$(NVCC)" ]; then $(MAKE) --no-print-directory $(BUILD)/kernel_tests && \
