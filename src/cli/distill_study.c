@@ -152,10 +152,10 @@ static int write_method_cfg(study_opts *s, int t, int m, char *path, size_t n)
                          : snprintf(extra, sizeof extra, "[kd]\nmethod=%s\nteacher=%s\nteacher_weights=%s\n",
                                     s->methods[m], s->teacher_cfgs[t], s->teacher_weights[t]) > 0)) {
         snprintf(path, n, "%s/cfgs/%s_%s.cfg", s->c.out, s->names[t], s->methods[m]);
-        soft[1] = 0;   /* text ends before the last [softmax]: [kd] replaces it, the [fd]s precede it */
+        int head = (int)(soft + 1 - text);   /* up to the last [softmax]: [kd] replaces it, the [fd]s precede it */
         atomic_file a;
         if (!atomic_file_open(&a, path)) {
-            fprintf(a.fp, "%s%s%s%s", text, extra, fd ? "\n[" : "", fd ? soft + 2 : "");
+            fprintf(a.fp, "%.*s%s%s", head, text, extra, fd ? soft + 1 : "");
             rc = atomic_file_commit(&a);
         }
     }
